@@ -1,0 +1,193 @@
+/**
+ * One training loop for every recipe: plain supervised training is the case
+ * with no teacher and a single hard-label term; distillation adds a frozen
+ * teacher and its terms. The teacher's outputs are computed once per dataset
+ * and reused every epoch (the teacher is frozen and the data not augmented),
+ * so a distillation epoch costs about what a plain epoch costs.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { batchIndices, type Dataset, toTensors } from "../data/dataset.ts";
+import { evaluateAccuracy } from "./evaluate.ts";
+import { forward, gatherStored, type OutputKind, predictOutputs } from "./outputs.ts";
+import { hardLabels, type LossTerm } from "./terms.ts";
+
+/** Progress after each batch, for progress bars. */
+export interface BatchProgress {
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  /** Weighted total loss of this batch. */
+  loss: number;
+  imagesPerSecond: number;
+}
+
+/** One epoch's results. Accuracies are fractions in [0, 1]. */
+export interface EpochRecord {
+  epoch: number;
+  /** Mean over batches of the weighted total loss. */
+  loss: number;
+  /** Mean over batches of each term's unweighted loss, by term name. */
+  parts: Record<string, number>;
+  /** Running accuracy of the training batches (dropout and batch statistics on). */
+  trainAccuracy: number;
+  /** Test accuracy in inference mode, when a test set was given and evaluated this epoch. */
+  testAccuracy?: number;
+  /** Training time of the epoch, evaluation excluded. */
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export interface FitCallbacks {
+  onBatchEnd?: (progress: BatchProgress) => void;
+  onEpochEnd?: (record: EpochRecord) => void;
+}
+
+export interface FitOptions {
+  /** The model being trained. */
+  student: tf.LayersModel;
+  /** A frozen teacher; required when a term reads teacher outputs. */
+  teacher?: tf.LayersModel;
+  train: Dataset;
+  test?: Dataset;
+  /** Loss terms summed with their weights; default: hard labels only. */
+  terms?: readonly LossTerm[];
+  /** Default: Adam, learning rate 0.001, ε = 1e-8 (PyTorch's defaults). */
+  optimizer?: tf.Optimizer;
+  epochs: number;
+  batchSize: number;
+  /** Seed of the shuffles: epoch e uses `seed + e`. */
+  seed?: number;
+  /** Shuffle the training set each epoch (default true). */
+  shuffle?: boolean;
+  /** Evaluate on `test` every this many epochs and after the last (default 1). */
+  evaluateEvery?: number;
+  /** Reuse teacher outputs computed once (default true). */
+  cacheTeacher?: boolean;
+  callbacks?: FitCallbacks;
+}
+
+export interface FitResult {
+  history: EpochRecord[];
+  /** Test accuracy after the last epoch (NaN without a test set). */
+  finalTestAccuracy: number;
+}
+
+/** Adam with PyTorch's defaults. */
+export function defaultOptimizer(learningRate = 0.001): tf.Optimizer {
+  return tf.train.adam(learningRate, 0.9, 0.999, 1e-8);
+}
+
+function checkOptions(o: FitOptions, terms: readonly LossTerm[]): void {
+  for (const [key, value] of [["epochs", o.epochs], ["batchSize", o.batchSize]] as const) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new RangeError(`${key} must be a positive integer, got ${value}`);
+    }
+  }
+  if (terms.length === 0) throw new RangeError("at least one loss term is needed");
+  const reads = terms.flatMap((t) => t.teacherOutputs);
+  if (reads.length > 0 && !o.teacher) {
+    throw new Error(
+      `terms ${terms.filter((t) => t.teacherOutputs.length).map((t) => t.name)} read teacher ` +
+        `outputs, but no teacher was given`,
+    );
+  }
+}
+
+/** Trains `student` with the summed loss terms and returns the per-epoch history. */
+export function fit(options: FitOptions): FitResult {
+  const terms = options.terms ?? [hardLabels()];
+  checkOptions(options, terms);
+  const {
+    student,
+    teacher,
+    train,
+    test,
+    epochs,
+    batchSize,
+    seed = 0,
+    shuffle = true,
+    evaluateEvery = 1,
+    cacheTeacher = true,
+    callbacks = {},
+  } = options;
+  const optimizer = options.optimizer ?? defaultOptimizer();
+  const teacherKinds = [...new Set(terms.flatMap((t) => t.teacherOutputs))] as OutputKind[];
+  const cache = teacher && cacheTeacher && teacherKinds.length
+    ? predictOutputs(teacher, train, teacherKinds)
+    : undefined;
+  const variables = [student, ...terms.flatMap((t) => t.adapters)]
+    .flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
+
+  const history: EpochRecord[] = [];
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    const batches = batchIndices(train.size, {
+      batchSize,
+      shuffleSeed: shuffle ? seed + epoch : undefined,
+    });
+    const sums = new Float64Array(terms.length + 1);
+    let correct = 0;
+    let seen = 0;
+    const start = performance.now();
+    batches.forEach((indices, b) => {
+      const values = tf.tidy(() => {
+        const { x, y } = toTensors(train, indices);
+        const t: Record<string, tf.Tensor> = {};
+        if (cache) {
+          for (const k of teacherKinds) t[k] = gatherStored(cache[k]!, indices);
+        } else if (teacher && teacherKinds.length) {
+          const out = forward(teacher, x, false);
+          for (const k of teacherKinds) t[k] = out[k]!;
+        }
+        let report: tf.Tensor | undefined;
+        optimizer.minimize(() => {
+          const s = forward(student, x, true);
+          const parts = terms.map((term) => term.compute(s, t, y));
+          const total = tf.addN(parts.map((p, i) => tf.mul(p, terms[i].weight))) as tf.Scalar;
+          const hits = tf.sum(tf.cast(tf.equal(tf.argMax(s.logits, 1), y), "float32"));
+          report = tf.keep(tf.stack([total, ...parts, hits]));
+          return total;
+        }, false, variables);
+        return report!;
+      });
+      const v = values.dataSync();
+      values.dispose();
+      for (let i = 0; i <= terms.length; i++) sums[i] += v[i];
+      correct += v[terms.length + 1];
+      seen += indices.length;
+      if (!Number.isFinite(v[0])) {
+        const bad = terms.filter((_, i) => !Number.isFinite(v[i + 1])).map((t) => t.name);
+        throw new Error(
+          `loss became ${v[0]} at epoch ${epoch}, batch ${b + 1} (terms: ${bad.join(", ") || "total"}); ` +
+            `lower the learning rate or check the inputs for NaN`,
+        );
+      }
+      callbacks.onBatchEnd?.({
+        epoch,
+        epochs,
+        batch: b + 1,
+        batches: batches.length,
+        loss: v[0],
+        imagesPerSecond: seen / ((performance.now() - start) / 1000),
+      });
+    });
+    const seconds = (performance.now() - start) / 1000;
+    const parts: Record<string, number> = {};
+    terms.forEach((t, i) => (parts[t.name] = sums[i + 1] / batches.length));
+    const record: EpochRecord = {
+      epoch,
+      loss: sums[0] / batches.length,
+      parts,
+      trainAccuracy: correct / seen,
+      seconds,
+      imagesPerSecond: seen / seconds,
+    };
+    if (test && (epoch % evaluateEvery === 0 || epoch === epochs)) {
+      record.testAccuracy = evaluateAccuracy(student, test);
+    }
+    history.push(record);
+    callbacks.onEpochEnd?.(record);
+  }
+  const last = history[history.length - 1];
+  return { history, finalTestAccuracy: last.testAccuracy ?? NaN };
+}

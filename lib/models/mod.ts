@@ -1,0 +1,7 @@
+export { countTrainableParams, type OutputKind } from "./blocks.ts";
+export { SeededDropout } from "./dropout.ts";
+export { type InitScheme } from "./init.ts";
+export { type CnnOptions, mnistStudent, mnistTeacher } from "./mnist_cnn.ts";
+export { type MlpOptions, tabularStudent, tabularTeacher } from "./tabular_mlp.ts";
+export { cifarDeepNN, cifarLightNN, type CifarCnnOptions, hintRegressor } from "./cifar_cnn.ts";
+export { kerasCnnTeacher, type KerasMnistOptions, mlpStudent } from "./keras_mnist.ts";
