@@ -1,0 +1,153 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { createDataset, type Dataset } from "../lib/data/dataset.ts";
+import { evaluateAccuracy } from "../lib/distill/evaluate.ts";
+import { fit } from "../lib/distill/fit.ts";
+import { hardLabels, klDivergence, teacherLogSoftmaxMse } from "../lib/distill/terms.ts";
+import { tabularStudent, tabularTeacher } from "../lib/models/mod.ts";
+import { createRng } from "../lib/random.ts";
+
+/** Two Gaussian blobs per class in 6-d: learnable, seeded. */
+function blobs(size: number, seed: number): Dataset {
+  const rng = createRng(seed);
+  const x = new Float32Array(size * 6);
+  const y = new Uint8Array(size);
+  for (let i = 0; i < size; i++) {
+    y[i] = i % 3;
+    for (let j = 0; j < 6; j++) x[i * 6 + j] = (j % 3 === y[i] ? 1 : -0.5) + 0.5 * rng.normal();
+  }
+  return createDataset({
+    name: "blobs",
+    x,
+    y,
+    shape: [6],
+    classNames: ["a", "b", "c"],
+    source: "test",
+  });
+}
+
+const train = blobs(120, 1);
+const test = blobs(60, 2);
+
+Deno.test("supervised fit: loss falls, accuracy rises, same seed gives the same numbers", () => {
+  const run = () =>
+    fit({
+      student: tabularTeacher({ seed: 3 }),
+      train,
+      test,
+      epochs: 5,
+      batchSize: 10,
+      seed: 7,
+      optimizer: tf.train.sgd(0.05),
+    }).history;
+  const a = run();
+  const b = run();
+  assert.equal(a.length, 5);
+  assert.ok(a[4].loss < a[0].loss * 0.8, `loss ${a[0].loss} → ${a[4].loss}`);
+  assert.ok(a[4].testAccuracy! > 0.8, `test accuracy ${a[4].testAccuracy}`);
+  assert.deepEqual(
+    a.map((r) => [r.loss, r.trainAccuracy, r.testAccuracy]),
+    b.map((r) => [r.loss, r.trainAccuracy, r.testAccuracy]),
+  );
+  assert.deepEqual(Object.keys(a[0].parts), ["ce"]);
+});
+
+Deno.test("distillation leaks no tensors over several epochs, cached or not", () => {
+  const teacher = tabularTeacher({ seed: 3 });
+  fit({ student: teacher, train, epochs: 3, batchSize: 10, optimizer: tf.train.sgd(0.05) });
+  for (const cacheTeacher of [true, false]) {
+    const student = tabularStudent({ seed: 4 });
+    const optimizer = tf.train.adam(0.01);
+    const terms = [hardLabels(0.5), klDivergence({ temperature: 2, weight: 0.5 })];
+    // The first epoch creates the optimizer's slots; count from there.
+    fit({
+      student,
+      teacher,
+      train,
+      test,
+      terms,
+      epochs: 1,
+      batchSize: 10,
+      optimizer,
+      cacheTeacher,
+    });
+    const before = tf.memory().numTensors;
+    const { history } = fit({
+      student,
+      teacher,
+      train,
+      test,
+      terms,
+      epochs: 4,
+      batchSize: 10,
+      optimizer,
+      cacheTeacher,
+    });
+    assert.equal(tf.memory().numTensors, before, `cacheTeacher=${cacheTeacher}`);
+    assert.deepEqual(Object.keys(history[0].parts), ["ce", "kd"]);
+  }
+});
+
+Deno.test("cached teacher outputs give the same training as recomputed ones", () => {
+  const teacher = tabularTeacher({ seed: 3 });
+  const run = (cacheTeacher: boolean) =>
+    fit({
+      student: tabularStudent({ seed: 4 }),
+      teacher,
+      train,
+      terms: [teacherLogSoftmaxMse()],
+      epochs: 2,
+      batchSize: 10,
+      optimizer: tf.train.sgd(0.05),
+      cacheTeacher,
+    }).history.map((r) => r.loss);
+  const a = run(true);
+  const b = run(false);
+  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-6, `${v} vs ${b[i]}`));
+});
+
+Deno.test("lesson B: a student trained only on teacher outputs agrees with the teacher", () => {
+  const teacher = tabularTeacher({ seed: 3 });
+  fit({ student: teacher, train, epochs: 20, batchSize: 10, optimizer: tf.train.sgd(0.05) });
+  const student = tabularStudent({ seed: 4 });
+  fit({
+    student,
+    teacher,
+    train,
+    terms: [teacherLogSoftmaxMse()],
+    epochs: 30,
+    batchSize: 10,
+    optimizer: tf.train.sgd(0.05),
+  });
+  const teacherAcc = evaluateAccuracy(teacher, test);
+  const studentAcc = evaluateAccuracy(student, test);
+  assert.ok(teacherAcc > 0.8, `teacher ${teacherAcc}`);
+  assert.ok(
+    Math.abs(studentAcc - teacherAcc) < 0.1,
+    `student ${studentAcc} vs teacher ${teacherAcc}`,
+  );
+});
+
+Deno.test("fit rejects bad options with the value and the fix", () => {
+  const student = tabularStudent();
+  assert.throws(
+    () => fit({ student, train, epochs: 0, batchSize: 10 }),
+    /epochs must be a positive integer, got 0/,
+  );
+  assert.throws(
+    () =>
+      fit({ student, train, epochs: 1, batchSize: 10, terms: [klDivergence({ temperature: 2 })] }),
+    /terms kd read teacher outputs, but no teacher was given/,
+  );
+});
+
+Deno.test("a NaN loss stops training at that batch, naming the term", () => {
+  const x = new Float32Array(train.x);
+  x[6 * 25] = NaN;
+  const poisoned = { ...train, x };
+  assert.throws(
+    () =>
+      fit({ student: tabularStudent(), train: poisoned, epochs: 1, batchSize: 10, shuffle: false }),
+    /loss became NaN at epoch 1, batch 3 \(terms: ce\)/,
+  );
+});
