@@ -49,14 +49,18 @@ export function createDataset(init: DatasetInit): Dataset {
   if (init.x.length !== size * per) {
     throw new RangeError(
       `${init.name}: ${init.x.length} values do not make ${size} examples of shape ` +
-        `[${init.shape}] (expected ${size * per}); check that examples and labels come from the same split`,
+        `[${init.shape}] (expected ${
+          size * per
+        }); check that examples and labels come from the same split`,
     );
   }
   const k = init.classNames.length;
   for (let i = 0; i < size; i++) {
     if (init.y[i] >= k) {
       throw new RangeError(
-        `${init.name}: label ${init.y[i]} at example ${i} is out of range 0..${k - 1}; the label file is corrupt or belongs to another dataset`,
+        `${init.name}: label ${init.y[i]} at example ${i} is out of range 0..${
+          k - 1
+        }; the label file is corrupt or belongs to another dataset`,
       );
     }
   }
