@@ -140,14 +140,18 @@ export function fit(options: FitOptions): FitResult {
           for (const k of teacherKinds) t[k] = out[k]!;
         }
         let report: tf.Tensor | undefined;
-        optimizer.minimize(() => {
-          const s = forward(student, x, true);
-          const parts = terms.map((term) => term.compute(s, t, y));
-          const total = tf.addN(parts.map((p, i) => tf.mul(p, terms[i].weight))) as tf.Scalar;
-          const hits = tf.sum(tf.cast(tf.equal(tf.argMax(s.logits, 1), y), "float32"));
-          report = tf.keep(tf.stack([total, ...parts, hits]));
-          return total;
-        }, false, variables);
+        optimizer.minimize(
+          () => {
+            const s = forward(student, x, true);
+            const parts = terms.map((term) => term.compute(s, t, y));
+            const total = tf.addN(parts.map((p, i) => tf.mul(p, terms[i].weight))) as tf.Scalar;
+            const hits = tf.sum(tf.cast(tf.equal(tf.argMax(s.logits, 1), y), "float32"));
+            report = tf.keep(tf.stack([total, ...parts, hits]));
+            return total;
+          },
+          false,
+          variables,
+        );
         return report!;
       });
       const v = values.dataSync();
@@ -158,7 +162,9 @@ export function fit(options: FitOptions): FitResult {
       if (!Number.isFinite(v[0])) {
         const bad = terms.filter((_, i) => !Number.isFinite(v[i + 1])).map((t) => t.name);
         throw new Error(
-          `loss became ${v[0]} at epoch ${epoch}, batch ${b + 1} (terms: ${bad.join(", ") || "total"}); ` +
+          `loss became ${v[0]} at epoch ${epoch}, batch ${b + 1} (terms: ${
+            bad.join(", ") || "total"
+          }); ` +
             `lower the learning rate or check the inputs for NaN`,
         );
       }

@@ -85,19 +85,27 @@ export function logitsToSoftTargetsMse(
   options: { temperature: number; weight?: number },
 ): LossTerm {
   const { temperature, weight = 1 } = options;
-  return term("soft-mse", weight, ["logits"], (s, t) =>
-    tf.tidy(() =>
-      meanSquaredError(s.logits, softTargets(need(t.logits, "teacher logits"), temperature))
-    ));
+  return term(
+    "soft-mse",
+    weight,
+    ["logits"],
+    (s, t) =>
+      tf.tidy(() =>
+        meanSquaredError(s.logits, softTargets(need(t.logits, "teacher logits"), temperature))
+      ),
+  );
 }
 
 /** Lesson B: MSE between the student's outputs and the teacher's log-softmax outputs. */
 export function teacherLogSoftmaxMse(options: { weight?: number } = {}): LossTerm {
   const { weight = 1 } = options;
-  return term("logsoftmax-mse", weight, ["logits"], (s, t) =>
-    tf.tidy(() =>
-      meanSquaredError(s.logits, tf.logSoftmax(need(t.logits, "teacher logits")))
-    ));
+  return term(
+    "logsoftmax-mse",
+    weight,
+    ["logits"],
+    (s, t) =>
+      tf.tidy(() => meanSquaredError(s.logits, tf.logSoftmax(need(t.logits, "teacher logits")))),
+  );
 }
 
 /**
@@ -110,10 +118,15 @@ export function softTargetCrossEntropy(
 ): LossTerm {
   const { temperature = 1, weight = 1, scaleByTSquared = false } = options;
   const scale = scaleByTSquared ? temperature * temperature : 1;
-  return term("soft-ce", weight, ["logits"], (s, t) =>
-    tf.tidy(() =>
-      tf.mul(softCrossEntropy(s.logits, need(t.logits, "teacher logits"), temperature), scale)
-    ));
+  return term(
+    "soft-ce",
+    weight,
+    ["logits"],
+    (s, t) =>
+      tf.tidy(() =>
+        tf.mul(softCrossEntropy(s.logits, need(t.logits, "teacher logits"), temperature), scale)
+      ),
+  );
 }
 
 /**

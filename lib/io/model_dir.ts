@@ -66,7 +66,9 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
     json.weightsManifest.flatMap((g) => g.paths).map((p) => Deno.readFile(join(dir, p))),
   );
   const expected = specs.reduce(
-    (n, s) => n + s.shape.reduce((a, b) => a * b, 1) * (s.dtype === "int32" || s.dtype === "float32" ? 4 : 1),
+    (n, s) =>
+      n +
+      s.shape.reduce((a, b) => a * b, 1) * (s.dtype === "int32" || s.dtype === "float32" ? 4 : 1),
     0,
   );
   const weightData = tf.io.concatenateArrayBuffers(buffers.map((b) => b.slice().buffer));

@@ -70,5 +70,8 @@ export function flattenChannelsFirst(x: tf.SymbolicTensor, name?: string): tf.Sy
 
 /** Trainable parameters, counted as PyTorch's `sum(p.numel() for p in parameters())` does. */
 export function countTrainableParams(model: tf.LayersModel): number {
-  return model.trainableWeights.reduce((sum, w) => sum + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+  return model.trainableWeights.reduce(
+    (sum, w) => sum + w.shape.reduce((a: number, b) => a * (b ?? 1), 1),
+    0,
+  );
 }

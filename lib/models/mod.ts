@@ -3,5 +3,5 @@ export { SeededDropout } from "./dropout.ts";
 export { type InitScheme } from "./init.ts";
 export { type CnnOptions, mnistStudent, mnistTeacher } from "./mnist_cnn.ts";
 export { type MlpOptions, tabularStudent, tabularTeacher } from "./tabular_mlp.ts";
-export { cifarDeepNN, cifarLightNN, type CifarCnnOptions, hintRegressor } from "./cifar_cnn.ts";
+export { type CifarCnnOptions, cifarDeepNN, cifarLightNN, hintRegressor } from "./cifar_cnn.ts";
 export { kerasCnnTeacher, type KerasMnistOptions, mlpStudent } from "./keras_mnist.ts";
