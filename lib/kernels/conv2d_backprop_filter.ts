@@ -1,0 +1,200 @@
+/**
+ * Conv2DBackpropFilter for the wasm backend, which ships none (training a CNN
+ * on stock wasm fails). The gradient is rewritten as one forward convolution so
+ * that it runs in XNNPACK:
+ *
+ *   dW[a,b,ci,co] = Σ_{n,i,j} xpad[n, s·i + d·a, s·j + d·b, ci] · dy[n,i,j,co]
+ *
+ * which is conv2d(x as [Ci,H,W,N], dy as [Ho,Wo,N,Co]) with stride d and
+ * dilation s, transposed [1,2,0,3]. Stride 1 and dilation 1 is the common case;
+ * NCHW or non-float input falls back to a plain-JS loop (slow but right).
+ */
+import * as tf from "@tensorflow/tfjs";
+
+type Attrs = tf.Conv2DBackpropFilterAttrs & { dilations?: [number, number] | number };
+type ConvInfo = tf.backend_util.Conv2DInfo;
+
+/** How often each path ran, so tests and profiles can tell them apart. */
+export interface GradientPathCounts {
+  /** Served by forward convolutions on the wasm backend. */
+  rewrite: number;
+  /** Served by the fallback (plain JS here, the stock kernel for the input gradient). */
+  fallback: number;
+}
+
+const counts: GradientPathCounts = { rewrite: 0, fallback: 0 };
+
+/** A snapshot of how many filter gradients took each path since start-up. */
+export function conv2dBackpropFilterCounts(): GradientPathCounts {
+  return { ...counts };
+}
+
+/**
+ * Runs another wasm kernel from inside a kernel. The result is a TensorInfo that
+ * the caller must release with `backend.disposeData(info.dataId)`.
+ */
+export function runWasmKernel(
+  name: string,
+  inputs: tf.NamedTensorInfoMap,
+  backend: tf.KernelBackend,
+  attrs: tf.NamedAttrMap = {},
+): tf.TensorInfo {
+  const config = tf.getKernel(name, "wasm");
+  if (config === undefined) {
+    throw new Error(`kernel '${name}' is not registered for the wasm backend`);
+  }
+  const out = config.kernelFunc({ inputs, backend, attrs });
+  if (Array.isArray(out)) throw new Error(`kernel '${name}' returned several outputs`);
+  return out;
+}
+
+/** Computes the conv geometry of the forward convolution this gradient belongs to. */
+export function forwardConvInfo(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: {
+    strides: [number, number] | number;
+    pad: tf.Conv2DBackpropFilterAttrs["pad"];
+    dataFormat: "NHWC" | "NCHW";
+    dimRoundingMode?: "floor" | "round" | "ceil";
+    dilations?: [number, number] | number;
+  },
+): ConvInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    tf.backend_util.convertConv2DDataFormat(attrs.dataFormat),
+  );
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** The registered kernel function (backend 'wasm', kernel 'Conv2DBackpropFilter'). */
+export const conv2dBackpropFilterWasm: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const a = attrs as unknown as Attrs;
+  const b = backend as tf.KernelBackend;
+  const info = forwardConvInfo(x.shape, a.filterShape, a);
+  const rewritable = info.dataFormat === "channelsLast" && x.dtype === "float32" &&
+    dy.dtype === "float32" && sameShape(dy.shape, info.outShape) &&
+    tf.util.sizeFromShape(x.shape) > 0 && tf.util.sizeFromShape(dy.shape) > 0;
+  if (!rewritable) {
+    counts.fallback++;
+    return conv2dBackpropFilterJs(x, dy, info, b);
+  }
+  counts.rewrite++;
+  return filterGradAsConv(x, dy, info, b);
+};
+
+function filterGradAsConv(
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  info: ConvInfo,
+  backend: tf.KernelBackend,
+): tf.TensorInfo {
+  const {
+    inHeight: H,
+    inWidth: W,
+    outHeight: Ho,
+    outWidth: Wo,
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+    dilationHeight: dh,
+    dilationWidth: dw,
+  } = info;
+  const { top, left } = info.padInfo;
+  // Pad so the window of the "filter" (dy, dilated by the stride) fits kh rows;
+  // a negative need means the forward conv never read x's last rows: compute a
+  // little more and slice, which is cheaper than cropping x.
+  const bottom = Math.max(0, dh * (kh - 1) + sh * (Ho - 1) + 1 - H - top);
+  const right = Math.max(0, dw * (kw - 1) + sw * (Wo - 1) + 1 - W - left);
+  const temps: tf.TensorInfo[] = [];
+  try {
+    const xT = runWasmKernel("Transpose", { x }, backend, { perm: [3, 1, 2, 0] });
+    temps.push(xT);
+    const dyT = runWasmKernel("Transpose", { x: dy }, backend, { perm: [1, 2, 0, 3] });
+    temps.push(dyT);
+    let g = runWasmKernel("Conv2D", { x: xT, filter: dyT }, backend, {
+      strides: [dh, dw],
+      dilations: [sh, sw],
+      pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
+      dataFormat: "NHWC",
+    });
+    temps.push(g);
+    if (g.shape[1] !== kh || g.shape[2] !== kw) {
+      g = runWasmKernel("Slice", { x: g }, backend, {
+        begin: [0, 0, 0, 0],
+        size: [g.shape[0], kh, kw, g.shape[3]],
+      });
+      temps.push(g);
+    }
+    return runWasmKernel("Transpose", { x: g }, backend, { perm: [1, 2, 0, 3] });
+  } finally {
+    for (const t of temps) backend.disposeData(t.dataId);
+  }
+}
+
+/** Direct loop over the definition; handles NCHW, strides and dilations. */
+function conv2dBackpropFilterJs(
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  info: ConvInfo,
+  backend: tf.KernelBackend,
+): tf.TensorInfo {
+  const xv = backend.readSync(x.dataId) as tf.TypedArray;
+  const dyv = backend.readSync(dy.dataId) as tf.TypedArray;
+  const {
+    batchSize: N,
+    inHeight: H,
+    inWidth: W,
+    inChannels: Ci,
+    outHeight: Ho,
+    outWidth: Wo,
+    outChannels: Co,
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+    dilationHeight: dh,
+    dilationWidth: dw,
+  } = info;
+  const { top, left } = info.padInfo;
+  const last = info.dataFormat === "channelsLast";
+  // Element strides for (n, row, col, channel) in each layout.
+  const xs = last ? [H * W * Ci, W * Ci, Ci, 1] : [Ci * H * W, W, 1, H * W];
+  const ys = last ? [Ho * Wo * Co, Wo * Co, Co, 1] : [Co * Ho * Wo, Wo, 1, Ho * Wo];
+  const dW = new Float32Array(kh * kw * Ci * Co);
+  for (let r = 0; r < kh; r++) {
+    for (let c = 0; c < kw; c++) {
+      for (let ci = 0; ci < Ci; ci++) {
+        for (let co = 0; co < Co; co++) {
+          let sum = 0;
+          for (let n = 0; n < N; n++) {
+            for (let i = 0; i < Ho; i++) {
+              const xr = i * sh + r * dh - top;
+              if (xr < 0 || xr >= H) continue;
+              for (let j = 0; j < Wo; j++) {
+                const xc = j * sw + c * dw - left;
+                if (xc < 0 || xc >= W) continue;
+                sum += xv[n * xs[0] + xr * xs[1] + xc * xs[2] + ci * xs[3]] *
+                  dyv[n * ys[0] + i * ys[1] + j * ys[2] + co * ys[3]];
+              }
+            }
+          }
+          dW[((r * kw + c) * Ci + ci) * Co + co] = sum;
+        }
+      }
+    }
+  }
+  const shape = [kh, kw, Ci, Co];
+  return { dataId: backend.write(dW, shape, "float32"), shape, dtype: "float32" };
+}
