@@ -11,6 +11,7 @@ import {
   mnistTeacher,
   tabularStudent,
   tabularTeacher,
+  teacherEnsemble,
 } from "../lib/models/mod.ts";
 
 function check(model: tf.LayersModel, params: number, outputs: (number | null)[][]): void {
@@ -55,4 +56,23 @@ Deno.test("same seed, same weights; other seed, other weights", () => {
   const bound = 1 / Math.sqrt(27);
   assert.ok(a[0].every((v) => Math.abs(v) <= bound + 1e-7));
   assert.ok(Math.max(...a[0].map(Math.abs)) > 0.9 * bound);
+});
+
+Deno.test("teacherEnsemble: softmax of its logits is the teachers' mean probability", () => {
+  const a = mlpStudent({ seed: 1, name: "mlp_a" });
+  const b = mlpStudent({ seed: 2, name: "mlp_b" });
+  const ensemble = teacherEnsemble([a, b]);
+  const x = tf.randomUniform([4, 28, 28, 1], 0, 1, "float32", 3);
+  const mean = tf.div(
+    tf.add(tf.softmax(a.predict(x) as tf.Tensor), tf.softmax(b.predict(x) as tf.Tensor)),
+    2,
+  );
+  const got = tf.softmax(ensemble.predict(x) as tf.Tensor);
+  const diff = tf.max(tf.abs(tf.sub(got, mean))).dataSync()[0];
+  assert.ok(diff < 1e-6, `max difference ${diff}`);
+  assert.equal(countTrainableParams(ensemble), 2 * 50_890);
+  assert.throws(
+    () => teacherEnsemble([a, tabularTeacher()]),
+    /teacher tabular_teacher takes inputs \[6\], but mlp_a takes \[28,28,1\]/,
+  );
 });

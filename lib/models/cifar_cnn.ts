@@ -11,6 +11,8 @@ import { SeededDropout } from "./dropout.ts";
 import { layerSeeds } from "./init.ts";
 
 export interface CifarCnnOptions {
+  /** Model name; distinct names let models nest, e.g. in an ensemble. */
+  name?: string;
   classes?: number;
   seed?: number;
   /** Dropout before the last layer (the tutorial uses 0.1). */
@@ -36,7 +38,7 @@ function classifierHead(
  * Linear(2048→512)–ReLU–Dropout–Linear(512→10). 1,186,986 parameters.
  */
 export function cifarDeepNN(options: CifarCnnOptions = {}): tf.LayersModel {
-  const { classes = 10, seed = 42, dropout = 0.1 } = options;
+  const { classes = 10, seed = 42, dropout = 0.1, name } = options;
   const ctx = { scheme: "pytorch" as const, nextSeed: layerSeeds(seed) };
   const input = tf.input({ shape: [32, 32, 3] });
   let x = conv(ctx, conv(ctx, input, 128, 3, "relu"), 64, 3, "relu");
@@ -44,7 +46,11 @@ export function cifarDeepNN(options: CifarCnnOptions = {}): tf.LayersModel {
   x = conv(ctx, conv(ctx, x, 64, 3, "relu"), 32, 3, "relu");
   const featureMap = maxPool(x, "feature_map");
   const { hidden, logits } = classifierHead(featureMap, ctx, 512, classes, dropout, seed);
-  return tf.model({ inputs: input, outputs: [logits, hidden, featureMap], name: "deep_nn" });
+  return tf.model({
+    inputs: input,
+    outputs: [logits, hidden, featureMap],
+    name: name ?? "deep_nn",
+  });
 }
 
 /**
@@ -52,13 +58,17 @@ export function cifarDeepNN(options: CifarCnnOptions = {}): tf.LayersModel {
  * Linear(256→10). 267,738 parameters.
  */
 export function cifarLightNN(options: CifarCnnOptions = {}): tf.LayersModel {
-  const { classes = 10, seed = 42, dropout = 0.1 } = options;
+  const { classes = 10, seed = 42, dropout = 0.1, name } = options;
   const ctx = { scheme: "pytorch" as const, nextSeed: layerSeeds(seed) };
   const input = tf.input({ shape: [32, 32, 3] });
   const x = maxPool(conv(ctx, input, 16, 3, "relu"));
   const featureMap = maxPool(conv(ctx, x, 16, 3, "relu"), "feature_map");
   const { hidden, logits } = classifierHead(featureMap, ctx, 256, classes, dropout, seed);
-  return tf.model({ inputs: input, outputs: [logits, hidden, featureMap], name: "light_nn" });
+  return tf.model({
+    inputs: input,
+    outputs: [logits, hidden, featureMap],
+    name: name ?? "light_nn",
+  });
 }
 
 /**

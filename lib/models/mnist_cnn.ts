@@ -4,6 +4,8 @@ import { batchNorm, conv, dense, flattenChannelsFirst, maxPool, relu } from "./b
 import { layerSeeds } from "./init.ts";
 
 export interface CnnOptions {
+  /** Model name; distinct names let models nest, e.g. in an ensemble. */
+  name?: string;
   /** One example's shape; `[28, 28, 1]` for MNIST, `[32, 32, 3]` for the CIFAR-10 exercise. */
   inputShape?: [number, number, number];
   classes?: number;
@@ -16,7 +18,7 @@ export interface CnnOptions {
  * the source. 481,214 trainable parameters on MNIST.
  */
 export function mnistTeacher(options: CnnOptions = {}): tf.LayersModel {
-  const { inputShape = [28, 28, 1], classes = 10, seed = 0 } = options;
+  const { inputShape = [28, 28, 1], classes = 10, seed = 0, name } = options;
   const ctx = { scheme: "pytorch" as const, nextSeed: layerSeeds(seed) };
   const input = tf.input({ shape: inputShape });
   let x = relu(batchNorm(conv(ctx, input, 16, 5)));
@@ -24,7 +26,7 @@ export function mnistTeacher(options: CnnOptions = {}): tf.LayersModel {
   x = maxPool(relu(batchNorm(conv(ctx, x, 32, 3))));
   x = dense(ctx, flattenChannelsFirst(x), 300);
   const logits = dense(ctx, x, classes, "linear", "logits");
-  return tf.model({ inputs: input, outputs: logits, name: "mnist_teacher" });
+  return tf.model({ inputs: input, outputs: logits, name: name ?? "mnist_teacher" });
 }
 
 /**
@@ -32,10 +34,10 @@ export function mnistTeacher(options: CnnOptions = {}): tf.LayersModel {
  * on MNIST: about 1/15 of the teacher.
  */
 export function mnistStudent(options: CnnOptions = {}): tf.LayersModel {
-  const { inputShape = [28, 28, 1], classes = 10, seed = 1 } = options;
+  const { inputShape = [28, 28, 1], classes = 10, seed = 1, name } = options;
   const ctx = { scheme: "pytorch" as const, nextSeed: layerSeeds(seed) };
   const input = tf.input({ shape: inputShape });
   const x = maxPool(relu(batchNorm(conv(ctx, input, 16, 3))));
   const logits = dense(ctx, flattenChannelsFirst(x), classes, "linear", "logits");
-  return tf.model({ inputs: input, outputs: logits, name: "mnist_student" });
+  return tf.model({ inputs: input, outputs: logits, name: name ?? "mnist_student" });
 }

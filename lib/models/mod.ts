@@ -5,3 +5,4 @@ export { type CnnOptions, mnistStudent, mnistTeacher } from "./mnist_cnn.ts";
 export { type MlpOptions, tabularStudent, tabularTeacher } from "./tabular_mlp.ts";
 export { type CifarCnnOptions, cifarDeepNN, cifarLightNN, hintRegressor } from "./cifar_cnn.ts";
 export { kerasCnnTeacher, type KerasMnistOptions, mlpStudent } from "./keras_mnist.ts";
+export { MeanProbabilityLogits, teacherEnsemble } from "./ensemble.ts";

@@ -4,13 +4,15 @@ import { dense } from "./blocks.ts";
 import { layerSeeds } from "./init.ts";
 
 export interface MlpOptions {
+  /** Model name; distinct names let models nest, e.g. in an ensemble. */
+  name?: string;
   inputs?: number;
   classes?: number;
   seed?: number;
 }
 
-function mlp(hidden: number[], name: string, options: MlpOptions): tf.LayersModel {
-  const { inputs = 6, classes = 3, seed = 0 } = options;
+function mlp(hidden: number[], defaultName: string, options: MlpOptions): tf.LayersModel {
+  const { inputs = 6, classes = 3, seed = 0, name = defaultName } = options;
   // Xavier-uniform weights and zero biases, as the source sets explicitly.
   const ctx = { scheme: "xavier-zero" as const, nextSeed: layerSeeds(seed) };
   const input = tf.input({ shape: [inputs] });
