@@ -12,7 +12,7 @@ const backend = await ensureBackend();
 console.log(describeBackend(backend));
 const [train, test] = await Promise.all([loadMnist("train"), loadMnist("test")]);
 console.log(`data: ${train.size} train / ${test.size} test, ${train.source}`);
-const { history } = fit({
+const { history } = await fit({
   student: mnistTeacher({ seed: 0 }),
   train,
   test,

@@ -6,6 +6,10 @@ import { fit } from "../lib/distill/fit.ts";
 import { hardLabels, klDivergence, teacherLogSoftmaxMse } from "../lib/distill/terms.ts";
 import { tabularStudent, tabularTeacher } from "../lib/models/mod.ts";
 import { createRng } from "../lib/random.ts";
+import { ensureBackend } from "../lib/backend.ts";
+
+// Train on the backend users get (wasm with our kernels here).
+await ensureBackend();
 
 /** Two Gaussian blobs per class in 6-d: learnable, seeded. */
 function blobs(size: number, seed: number): Dataset {
@@ -29,9 +33,9 @@ function blobs(size: number, seed: number): Dataset {
 const train = blobs(120, 1);
 const test = blobs(60, 2);
 
-Deno.test("supervised fit: loss falls, accuracy rises, same seed gives the same numbers", () => {
-  const run = () =>
-    fit({
+Deno.test("supervised fit: loss falls, accuracy rises, same seed gives the same numbers", async () => {
+  const run = async () =>
+    (await fit({
       student: tabularTeacher({ seed: 3 }),
       train,
       test,
@@ -39,9 +43,9 @@ Deno.test("supervised fit: loss falls, accuracy rises, same seed gives the same 
       batchSize: 10,
       seed: 7,
       optimizer: tf.train.sgd(0.05),
-    }).history;
-  const a = run();
-  const b = run();
+    })).history;
+  const a = await run();
+  const b = await run();
   assert.equal(a.length, 5);
   assert.ok(a[4].loss < a[0].loss * 0.8, `loss ${a[0].loss} → ${a[4].loss}`);
   assert.ok(a[4].testAccuracy! > 0.8, `test accuracy ${a[4].testAccuracy}`);
@@ -52,15 +56,15 @@ Deno.test("supervised fit: loss falls, accuracy rises, same seed gives the same 
   assert.deepEqual(Object.keys(a[0].parts), ["ce"]);
 });
 
-Deno.test("distillation leaks no tensors over several epochs, cached or not", () => {
+Deno.test("distillation leaks no tensors over several epochs, cached or not", async () => {
   const teacher = tabularTeacher({ seed: 3 });
-  fit({ student: teacher, train, epochs: 3, batchSize: 10, optimizer: tf.train.sgd(0.05) });
+  await fit({ student: teacher, train, epochs: 3, batchSize: 10, optimizer: tf.train.sgd(0.05) });
   for (const cacheTeacher of [true, false]) {
     const student = tabularStudent({ seed: 4 });
     const optimizer = tf.train.adam(0.01);
     const terms = [hardLabels(0.5), klDivergence({ temperature: 2, weight: 0.5 })];
     // The first epoch creates the optimizer's slots; count from there.
-    fit({
+    await fit({
       student,
       teacher,
       train,
@@ -72,7 +76,7 @@ Deno.test("distillation leaks no tensors over several epochs, cached or not", ()
       cacheTeacher,
     });
     const before = tf.memory().numTensors;
-    const { history } = fit({
+    const { history } = await fit({
       student,
       teacher,
       train,
@@ -88,10 +92,10 @@ Deno.test("distillation leaks no tensors over several epochs, cached or not", ()
   }
 });
 
-Deno.test("cached teacher outputs give the same training as recomputed ones", () => {
+Deno.test("cached teacher outputs give the same training as recomputed ones", async () => {
   const teacher = tabularTeacher({ seed: 3 });
-  const run = (cacheTeacher: boolean) =>
-    fit({
+  const run = async (cacheTeacher: boolean) =>
+    (await fit({
       student: tabularStudent({ seed: 4 }),
       teacher,
       train,
@@ -100,17 +104,17 @@ Deno.test("cached teacher outputs give the same training as recomputed ones", ()
       batchSize: 10,
       optimizer: tf.train.sgd(0.05),
       cacheTeacher,
-    }).history.map((r) => r.loss);
-  const a = run(true);
-  const b = run(false);
+    })).history.map((r) => r.loss);
+  const a = await run(true);
+  const b = await run(false);
   a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-6, `${v} vs ${b[i]}`));
 });
 
-Deno.test("lesson B: a student trained only on teacher outputs agrees with the teacher", () => {
+Deno.test("lesson B: a student trained only on teacher outputs agrees with the teacher", async () => {
   const teacher = tabularTeacher({ seed: 3 });
-  fit({ student: teacher, train, epochs: 20, batchSize: 10, optimizer: tf.train.sgd(0.05) });
+  await fit({ student: teacher, train, epochs: 20, batchSize: 10, optimizer: tf.train.sgd(0.05) });
   const student = tabularStudent({ seed: 4 });
-  fit({
+  await fit({
     student,
     teacher,
     train,
@@ -128,24 +132,24 @@ Deno.test("lesson B: a student trained only on teacher outputs agrees with the t
   );
 });
 
-Deno.test("fit rejects bad options with the value and the fix", () => {
+Deno.test("fit rejects bad options with the value and the fix", async () => {
   const student = tabularStudent();
-  assert.throws(
+  await assert.rejects(
     () => fit({ student, train, epochs: 0, batchSize: 10 }),
     /epochs must be a positive integer, got 0/,
   );
-  assert.throws(
+  await assert.rejects(
     () =>
       fit({ student, train, epochs: 1, batchSize: 10, terms: [klDivergence({ temperature: 2 })] }),
     /terms kd read teacher outputs, but no teacher was given/,
   );
 });
 
-Deno.test("a NaN loss stops training at that batch, naming the term", () => {
+Deno.test("a NaN loss stops training at that batch, naming the term", async () => {
   const x = new Float32Array(train.x);
   x[6 * 25] = NaN;
   const poisoned = { ...train, x };
-  assert.throws(
+  await assert.rejects(
     () =>
       fit({ student: tabularStudent(), train: poisoned, epochs: 1, batchSize: 10, shuffle: false }),
     /loss became NaN at epoch 1, batch 3 \(terms: ce\)/,

@@ -38,9 +38,10 @@ export interface EpochRecord {
   imagesPerSecond: number;
 }
 
+/** Callbacks may be async (a notebook display is); the loop awaits them. */
 export interface FitCallbacks {
-  onBatchEnd?: (progress: BatchProgress) => void;
-  onEpochEnd?: (record: EpochRecord) => void;
+  onBatchEnd?: (progress: BatchProgress) => void | Promise<void>;
+  onEpochEnd?: (record: EpochRecord) => void | Promise<void>;
 }
 
 export interface FitOptions {
@@ -94,8 +95,12 @@ function checkOptions(o: FitOptions, terms: readonly LossTerm[]): void {
   }
 }
 
+/** How often the loop lets the event loop run, so notebook displays update live. */
+const YIELD_EVERY_MS = 200;
+const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 /** Trains `student` with the summed loss terms and returns the per-epoch history. */
-export function fit(options: FitOptions): FitResult {
+export async function fit(options: FitOptions): Promise<FitResult> {
   const terms = options.terms ?? [hardLabels()];
   checkOptions(options, terms);
   const {
@@ -129,7 +134,8 @@ export function fit(options: FitOptions): FitResult {
     let correct = 0;
     let seen = 0;
     const start = performance.now();
-    batches.forEach((indices, b) => {
+    let lastYield = start;
+    for (const [b, indices] of batches.entries()) {
       const values = tf.tidy(() => {
         const { x, y } = toTensors(train, indices);
         const t: Record<string, tf.Tensor> = {};
@@ -168,7 +174,7 @@ export function fit(options: FitOptions): FitResult {
             `lower the learning rate or check the inputs for NaN`,
         );
       }
-      callbacks.onBatchEnd?.({
+      await callbacks.onBatchEnd?.({
         epoch,
         epochs,
         batch: b + 1,
@@ -176,7 +182,11 @@ export function fit(options: FitOptions): FitResult {
         loss: v[0],
         imagesPerSecond: seen / ((performance.now() - start) / 1000),
       });
-    });
+      if (performance.now() - lastYield > YIELD_EVERY_MS) {
+        await nextTask();
+        lastYield = performance.now();
+      }
+    }
     const seconds = (performance.now() - start) / 1000;
     const parts: Record<string, number> = {};
     terms.forEach((t, i) => (parts[t.name] = sums[i + 1] / batches.length));
@@ -192,7 +202,7 @@ export function fit(options: FitOptions): FitResult {
       record.testAccuracy = evaluateAccuracy(student, test);
     }
     history.push(record);
-    callbacks.onEpochEnd?.(record);
+    await callbacks.onEpochEnd?.(record);
   }
   const last = history[history.length - 1];
   return { history, finalTestAccuracy: last.testAccuracy ?? NaN };
