@@ -1,0 +1,335 @@
+import assert from "node:assert/strict";
+import {
+  barChart,
+  type ChartSpec,
+  chartSummary,
+  chartText,
+  confusionChart,
+  type FieldDef,
+  formatTable,
+  heatmapChart,
+  historyChart,
+  PNG_SIGNATURE,
+  renderPng,
+  renderSvg,
+  softmaxTemperatureChart,
+  softmaxWithTemperature,
+  toVegaSpec,
+  uniquifySvgIds,
+  VEGA_LITE_MIME,
+  VEGA_LITE_SCHEMA,
+  type ViewSpec,
+} from "../lib/charts/mod.ts";
+import {
+  chartBundle,
+  formatDuration,
+  inJupyterKernel,
+  progressBar,
+  progressFraction,
+  showChart,
+  showTable,
+  tableBundle,
+} from "../lib/notebook/display.ts";
+
+/** Runs `fn` with console.log captured; returns the printed lines. */
+async function captureLog(fn: () => Promise<void>): Promise<string[]> {
+  const lines: string[] = [];
+  const original = console.log;
+  console.log = (...args: unknown[]) => {
+    lines.push(args.map(String).join(" "));
+  };
+  try {
+    await fn();
+  } finally {
+    console.log = original;
+  }
+  return lines;
+}
+
+function field(def: unknown): FieldDef {
+  assert.ok(def && typeof def === "object" && "field" in def, "expected a field definition");
+  return def as FieldDef;
+}
+
+function markType(v: ViewSpec | ChartSpec): string | undefined {
+  return typeof v.mark === "string" ? v.mark : v.mark?.type;
+}
+
+const runs = [
+  {
+    name: "teacher",
+    history: [
+      { epoch: 1, trainAccuracy: 0.9, testAccuracy: 0.88, loss: 0.4 },
+      { epoch: 2, trainAccuracy: 0.95, testAccuracy: 0.93, loss: 0.2 },
+    ],
+  },
+  { name: "student", history: [{ epoch: 1, trainAccuracy: 0.8, loss: 0.7 }] },
+];
+
+Deno.test("historyChart: long-format data, accuracy and loss panels, one colour per run", () => {
+  const spec = historyChart(runs, { title: "History" });
+  assert.equal(spec.$schema, VEGA_LITE_SCHEMA);
+  assert.equal(spec.title, "History");
+  // teacher: 2 epochs × (train, test, loss) = 6 rows; student: 1 epoch × (train, loss) = 2.
+  assert.equal(spec.data.values.length, 8);
+  assert.deepEqual(spec.data.values[1], {
+    run: "teacher",
+    epoch: 1,
+    metric: "accuracy",
+    split: "test",
+    value: 0.88,
+  });
+  assert.deepEqual(spec.data.values[7], {
+    run: "student",
+    epoch: 1,
+    metric: "loss",
+    split: "train",
+    value: 0.7,
+  });
+  const [acc, loss] = spec.hconcat ?? [];
+  assert.equal(acc.title, "Accuracy");
+  assert.deepEqual(acc.transform, [{ filter: "datum.metric === 'accuracy'" }]);
+  const [line, points] = acc.layer ?? [];
+  assert.equal(markType(line), "line");
+  assert.equal(markType(points), "point");
+  assert.equal(field(line.encoding?.x).field, "epoch");
+  assert.equal(field(line.encoding?.color).field, "run");
+  assert.deepEqual(field(line.encoding?.color).sort, ["teacher", "student"]);
+  assert.equal(line.encoding?.strokeDash?.field, "split");
+  assert.equal(loss.title, "Loss");
+  assert.equal(markType(loss), "line");
+  assert.equal(field(loss.encoding?.y).title, "training loss");
+  assert.equal(historyChart(runs, { showLoss: false }).hconcat?.length, 1);
+});
+
+Deno.test("historyChart: no strokeDash when no run has test accuracy", () => {
+  const spec = historyChart([runs[1]]);
+  assert.equal(spec.hconcat?.[0].layer?.[0].encoding?.strokeDash, undefined);
+});
+
+Deno.test("barChart: bars, error rules from value ± error, value labels, percent axis", () => {
+  const spec = barChart([
+    { label: "teacher", value: 0.98, error: 0.01 },
+    { label: "student", value: 0.9 },
+  ], { title: "Accuracy" });
+  assert.deepEqual(spec.data.values[0], {
+    label: "teacher",
+    group: null,
+    value: 0.98,
+    error: 0.01,
+    lo: 0.97,
+    hi: 0.99,
+  });
+  assert.equal(spec.data.values[1].lo, 0.9);
+  assert.deepEqual(spec.layer?.map(markType), ["bar", "rule", "text"]);
+  const [bar, rule, text] = spec.layer ?? [];
+  assert.deepEqual(field(bar.encoding?.x).sort, ["teacher", "student"]);
+  assert.equal(field(bar.encoding?.y).field, "value");
+  assert.deepEqual(field(bar.encoding?.y).axis, { format: "%" });
+  assert.equal(rule.encoding?.y2?.field, "hi");
+  assert.equal(field(rule.encoding?.y).field, "lo");
+  assert.equal(text.encoding?.text?.format, ".1%");
+  assert.equal(spec.width, 480);
+  assert.equal(spec.height, 280);
+});
+
+Deno.test("barChart: groups side by side via xOffset; no rule layer without errors", () => {
+  const spec = barChart([
+    { label: "T=1", group: "λ=0.5", value: 2 },
+    { label: "T=1", group: "λ=0.9", value: 3 },
+  ], { percent: false });
+  assert.deepEqual(spec.layer?.map(markType), ["bar", "text"]);
+  const bar = spec.layer?.[0];
+  assert.equal(bar?.encoding?.xOffset?.field, "group");
+  assert.equal(field(bar?.encoding?.color).field, "group");
+  assert.equal(spec.layer?.[1].encoding?.text?.format, ".3~f");
+});
+
+Deno.test("heatmapChart: rect + text layers, value printed, contrast flips at the middle", () => {
+  const cells = [
+    { x: 1, y: 0.5, value: 0.9 },
+    { x: 4, y: 0.5, value: 0.96 },
+    { x: 1, y: 0.9, value: 0.92 },
+    { x: 4, y: 0.9, value: 0.94 },
+  ];
+  const spec = heatmapChart(cells, { title: "T × λ", xTitle: "T", yTitle: "λ" });
+  assert.equal(spec.data.values.length, 4);
+  assert.deepEqual(spec.data.values[1], { x: 4, y: 0.5, value: 0.96, label: null });
+  const [rect, text] = spec.layer ?? [];
+  assert.equal(markType(rect), "rect");
+  assert.equal(markType(text), "text");
+  assert.equal(field(rect.encoding?.x).type, "ordinal");
+  assert.equal(field(rect.encoding?.x).title, "T");
+  assert.equal(field(rect.encoding?.color).scale?.scheme, "blues");
+  assert.deepEqual(text.encoding?.text, { field: "value", type: "quantitative", format: ".1%" });
+  const color = text.encoding?.color;
+  assert.ok(color && "condition" in color);
+  assert.equal(color.condition.test, `datum.value > ${(0.9 + 0.96) / 2}`);
+});
+
+Deno.test("softmaxWithTemperature: sums to 1, flatter at higher T, stable for big logits", () => {
+  const logits = [4, 1, 0];
+  const p1 = softmaxWithTemperature(logits, 1);
+  const p4 = softmaxWithTemperature(logits, 4);
+  assert.ok(Math.abs(p1.reduce((a, b) => a + b) - 1) < 1e-12);
+  assert.ok(p4[0] < p1[0] && p4[2] > p1[2]);
+  assert.ok(Math.abs(p1[0] - Math.exp(4) / (Math.exp(4) + Math.exp(1) + 1)) < 1e-12);
+  assert.deepEqual(softmaxWithTemperature([1000, 1000], 1), [0.5, 0.5]);
+  assert.throws(() => softmaxWithTemperature(logits, 0), RangeError);
+});
+
+Deno.test("softmaxTemperatureChart: one row per (T, class), grouped bars coloured by T", () => {
+  const spec = softmaxTemperatureChart([2, 0], [4, 1], { classNames: ["cat", "dog"] });
+  assert.equal(spec.data.values.length, 4);
+  // Temperatures are sorted ascending.
+  assert.equal(spec.data.values[0].T, "T = 1");
+  assert.equal(spec.data.values[0].class, "cat");
+  assert.ok(Math.abs(Number(spec.data.values[0].probability) - 1 / (1 + Math.exp(-2))) < 1e-12);
+  assert.equal(spec.data.values[2].T, "T = 4");
+  assert.equal(markType(spec), "bar");
+  assert.equal(field(spec.encoding?.x).field, "class");
+  assert.equal(spec.encoding?.xOffset?.field, "T");
+  assert.deepEqual(field(spec.encoding?.color).sort, ["T = 1", "T = 4"]);
+  assert.deepEqual(field(spec.encoding?.y).scale?.domain, [0, 1]);
+});
+
+Deno.test("confusionChart: row-normalised colour, counts printed, classes in given order", () => {
+  const spec = confusionChart([[3, 1], [0, 4]], ["yes", "no"]);
+  assert.equal(spec.data.values.length, 4);
+  assert.deepEqual(spec.data.values[0], { x: "yes", y: "yes", value: 0.75, label: "3" });
+  assert.deepEqual(spec.data.values[1], { x: "no", y: "yes", value: 0.25, label: "1" });
+  const [rect, text] = spec.layer ?? [];
+  assert.deepEqual(field(rect.encoding?.x).sort, ["yes", "no"]);
+  assert.equal(field(rect.encoding?.x).title, "predicted");
+  assert.equal(field(rect.encoding?.y).title, "true class");
+  assert.deepEqual(text.encoding?.text, { field: "label", type: "nominal" });
+  const raw = confusionChart([[3, 1], [0, 4]], ["yes", "no"], { normalize: false });
+  assert.equal(raw.data.values[0].value, 3);
+  assert.throws(() => confusionChart([[1]], ["a", "b"]), RangeError);
+});
+
+Deno.test("every chart compiles with vega-lite", () => {
+  const specs = [
+    historyChart(runs),
+    barChart([{ label: "a", value: 0.5, error: 0.1 }]),
+    heatmapChart([{ x: "a", y: "b", value: 1 }]),
+    softmaxTemperatureChart([1, 0], [1, 2]),
+    confusionChart([[1, 0], [0, 1]], ["a", "b"]),
+  ];
+  for (const s of specs) {
+    const vg = toVegaSpec(s) as { marks?: unknown[] };
+    assert.ok(Array.isArray(vg.marks) && vg.marks.length > 0);
+  }
+});
+
+Deno.test("renderSvg: an <svg> string containing the title and axis text", async () => {
+  const svg = await renderSvg(barChart([{ label: "teacher", value: 0.9 }], { title: "My Title" }));
+  assert.ok(svg.startsWith("<svg"), svg.slice(0, 40));
+  assert.ok(svg.includes("My Title"));
+  assert.ok(svg.includes("teacher"));
+});
+
+Deno.test("renderSvg: ids are prefixed per chart so inline SVGs don't clash in HTML", async () => {
+  const a = await renderSvg(heatmapChart([{ x: 1, y: 1, value: 0 }, { x: 2, y: 1, value: 1 }]));
+  const b = await renderSvg(heatmapChart([{ x: 1, y: 1, value: 5 }, { x: 2, y: 1, value: 9 }]));
+  const ids = (s: string) => [...s.matchAll(/\bid="([^"]+)"/g)].map((m) => m[1]);
+  assert.ok(ids(a).length > 0, "the gradient legend should define an id");
+  assert.equal(ids(a).filter((id) => ids(b).includes(id)).length, 0);
+  for (const m of a.matchAll(/url\(#([^)]+)\)/g)) assert.ok(ids(a).includes(m[1]));
+  const plain = '<svg><clipPath id="clip1"/><g clip-path="url(#clip1)"/></svg>';
+  const fixed = uniquifySvgIds(plain);
+  const id = fixed.match(/id="([^"]+)"/)?.[1];
+  assert.ok(id?.endsWith("-clip1"));
+  assert.ok(fixed.includes(`url(#${id})`));
+  assert.equal(uniquifySvgIds(plain), fixed, "deterministic");
+});
+
+Deno.test("renderPng: PNG signature, size follows scale", async () => {
+  const spec = barChart([{ label: "a", value: 1 }], { width: 200, height: 100 });
+  const png = await renderPng(spec);
+  assert.deepEqual([...png.subarray(0, 8)], PNG_SIGNATURE);
+  const width = new DataView(png.buffer, png.byteOffset).getUint32(16);
+  const png2 = await renderPng(spec, { scale: 2 });
+  assert.equal(new DataView(png2.buffer, png2.byteOffset).getUint32(16), width * 2);
+});
+
+Deno.test("chartBundle: vega-lite, SVG, base64 PNG and text table in one bundle", async () => {
+  const spec = barChart([{ label: "a", value: 0.5 }], { title: "T" });
+  const bundle = await chartBundle(spec, { title: "Renamed" });
+  assert.deepEqual(
+    Object.keys(bundle).sort(),
+    [
+      VEGA_LITE_MIME,
+      "image/png",
+      "image/svg+xml",
+      "text/plain",
+    ].sort(),
+  );
+  assert.equal((bundle[VEGA_LITE_MIME] as ChartSpec).title, "Renamed");
+  assert.equal((bundle[VEGA_LITE_MIME] as ChartSpec).$schema, VEGA_LITE_SCHEMA);
+  assert.ok(String(bundle["image/svg+xml"]).includes("Renamed"));
+  const png = Uint8Array.from(atob(String(bundle["image/png"])), (c) => c.charCodeAt(0));
+  assert.deepEqual([...png.subarray(0, 8)], PNG_SIGNATURE);
+  assert.ok(String(bundle["text/plain"]).startsWith("Renamed\nlabel"));
+});
+
+Deno.test("text renderings: summary line and data table", () => {
+  const spec = barChart([{ label: "a", value: 0.5, error: 0.1 }], { title: "Acc" });
+  assert.equal(chartSummary(spec), "[chart] Acc (bar+rule+text, 1 row)");
+  assert.equal(
+    chartText(spec),
+    [
+      "Acc",
+      "label  group  value  error   lo   hi",
+      "-----  -----  -----  -----  ---  ---",
+      "a               0.5    0.1  0.4  0.6",
+    ].join("\n"),
+  );
+  assert.equal(
+    formatTable([{ a: 1 }, { a: 2 }, { a: 3 }], ["a"], 2).split("\n").at(-1),
+    "… 1 more rows",
+  );
+});
+
+Deno.test("showChart outside a kernel prints exactly one summary line", async () => {
+  assert.equal(inJupyterKernel(), false);
+  const lines = await captureLog(() =>
+    showChart(historyChart(runs), { title: "Teacher vs student" })
+  );
+  assert.deepEqual(lines, ["[chart] Teacher vs student (line+point, 8 rows)"]);
+});
+
+Deno.test("showTable outside a kernel prints the text table; HTML escapes cells", async () => {
+  const rows = [{ model: "<b>t</b>", acc: 0.98123 }];
+  const lines = await captureLog(() => showTable(rows, ["model", "acc"], { title: "R" }));
+  assert.deepEqual(lines, ["R\nmodel        acc\n--------  ------\n<b>t</b>  0.9812"]);
+  const html = String(tableBundle(rows)["text/html"]);
+  assert.ok(html.includes("&lt;b&gt;t&lt;/b&gt;"));
+  assert.ok(html.includes("text-align:right"));
+});
+
+Deno.test("progressBar outside a kernel: one line per completed epoch, then done", async () => {
+  let t = 0;
+  const bar = progressBar("train", { now: () => t, kernel: false, width: 10 });
+  const lines = await captureLog(async () => {
+    for (let epoch = 1; epoch <= 2; epoch++) {
+      for (let batch = 1; batch <= 4; batch++) {
+        t += 500;
+        await bar.update({ epoch, epochs: 2, batch, batches: 4, loss: 0.5, imagesPerSec: 100 });
+      }
+    }
+    await bar.done("acc 97%");
+  });
+  assert.deepEqual(lines, [
+    "train [#####-----]  50%  epoch 1/2 · batch 4/4 · loss 0.5000 · 100 img/s · ETA 0:02",
+    "train [##########] 100%  epoch 2/2 · batch 4/4 · loss 0.5000 · 100 img/s · ETA 0:00",
+    "train [##########] 100%  epoch 2/2 · batch 4/4 · loss 0.5000 · 100 img/s · done in 0:04 · acc 97%",
+  ]);
+});
+
+Deno.test("progress helpers", () => {
+  assert.equal(progressFraction({ epoch: 2, epochs: 4, batch: 5, batches: 10 }), 0.375);
+  assert.equal(progressFraction({ epoch: 1, epochs: 4 }), 0.25);
+  assert.equal(formatDuration(65), "1:05");
+  assert.equal(formatDuration(3725), "1:02:05");
+});
