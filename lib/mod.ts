@@ -17,3 +17,4 @@ export * from "./io/model_dir.ts";
 export * from "./charts/mod.ts";
 export * from "./notebook/display.ts";
 export * from "./notebook/profile.ts";
+export * from "./notebook/lesson.ts";
