@@ -1,5 +1,6 @@
 /**
- * `deno task test`: static checks, then the test suite, then one closing line
+ * `deno task test`: static checks (format, lint and types, the notebooks' code
+ * cells included), then the test suite, then one closing line
  * "tests: N passed, N failed" that CI reads. Extra arguments go to `deno test`
  * (e.g. a file or `--filter`).
  */
@@ -22,11 +23,14 @@ async function step(label: string, args: string[]): Promise<{ ok: boolean; out: 
 const failures: string[] = [];
 const only = Deno.args.length > 0;
 if (!only) {
-  for (const [label, args] of [
-    ["format", ["fmt", "--check"]],
-    ["lint", ["lint"]],
-    ["types", ["check", "lib/", "test/", "scripts/"]],
-  ] as const) {
+  for (
+    const [label, args] of [
+      ["format", ["fmt", "--check"]],
+      ["notebook code", ["run", "-A", "scripts/notebook_code.ts"]],
+      ["lint", ["lint", ".", ".notebook_code/"]],
+      ["types", ["check", "lib/", "test/", "scripts/", ".notebook_code/"]],
+    ] as const
+  ) {
     if (!(await step(label, [...args])).ok) failures.push(label);
   }
 }
