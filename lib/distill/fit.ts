@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { batchIndices, type Dataset, toTensors } from "../data/dataset.ts";
+import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { evaluateAccuracy } from "./evaluate.ts";
 import { forward, gatherStored, type OutputKind, predictOutputs } from "./outputs.ts";
 import { hardLabels, type LossTerm } from "./terms.ts";
@@ -66,6 +67,12 @@ export interface FitOptions {
   /** Reuse teacher outputs computed once (default true). */
   cacheTeacher?: boolean;
   callbacks?: FitCallbacks;
+  /**
+   * Write a checkpoint to `dir` every `every` epochs (default 1) and after the
+   * last; a run started again with the same `dir` resumes after the last
+   * complete checkpoint and ends with the same weights as an uninterrupted run.
+   */
+  checkpoint?: { dir: string; every?: number };
 }
 
 export interface FitResult {
@@ -121,11 +128,13 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   const cache = teacher && cacheTeacher && teacherKinds.length
     ? predictOutputs(teacher, train, teacherKinds)
     : undefined;
-  const variables = [student, ...terms.flatMap((t) => t.adapters)]
-    .flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
+  const trained = [student, ...terms.flatMap((t) => t.adapters)];
+  const variables = trained.flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
+  const checkpoint = options.checkpoint;
+  const resumed = checkpoint ? await loadCheckpoint(checkpoint.dir, trained, optimizer) : undefined;
 
-  const history: EpochRecord[] = [];
-  for (let epoch = 1; epoch <= epochs; epoch++) {
+  const history: EpochRecord[] = resumed?.history ?? [];
+  for (let epoch = (resumed?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
     const batches = batchIndices(train.size, {
       batchSize,
       shuffleSeed: shuffle ? seed + epoch : undefined,
@@ -202,6 +211,9 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       record.testAccuracy = evaluateAccuracy(student, test);
     }
     history.push(record);
+    if (checkpoint && (epoch % (checkpoint.every ?? 1) === 0 || epoch === epochs)) {
+      await saveCheckpoint(checkpoint.dir, trained, optimizer, { epoch, history });
+    }
     await callbacks.onEpochEnd?.(record);
   }
   const last = history[history.length - 1];

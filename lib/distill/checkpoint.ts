@@ -1,0 +1,167 @@
+/**
+ * Checkpoints of a training run: every model's weights (batch-norm statistics
+ * included), the optimizer's state, the epoch, the history and the dropout
+ * streams' positions. Written atomically: a checkpoint directory is complete
+ * before the `latest` pointer names it, so a run killed mid-write resumes from
+ * the previous checkpoint.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { join } from "node:path";
+import { SeededDropout } from "../models/dropout.ts";
+import type { EpochRecord } from "./fit.ts";
+
+interface TensorEntry {
+  name: string;
+  shape: number[];
+  dtype: "float32" | "int32";
+}
+
+interface Manifest {
+  version: 1;
+  epoch: number;
+  history: EpochRecord[];
+  dropout: Record<string, number>;
+  models: TensorEntry[][];
+  optimizer: TensorEntry[];
+}
+
+export interface Checkpoint {
+  /** Last completed epoch. */
+  epoch: number;
+  history: EpochRecord[];
+}
+
+const LATEST = "latest";
+
+function dropoutLayers(models: readonly tf.LayersModel[]): SeededDropout[] {
+  return models.flatMap((m) =>
+    m.layers.filter((l) => l instanceof SeededDropout)
+  ) as SeededDropout[];
+}
+
+async function writeAtomic(path: string, data: string): Promise<void> {
+  const tmp = `${path}.tmp-${crypto.randomUUID()}`;
+  await Deno.writeTextFile(tmp, data);
+  await Deno.rename(tmp, path);
+}
+
+/** Writes checkpoint `epoch` into `dir` and points `latest` at it; older ones are removed. */
+export async function saveCheckpoint(
+  dir: string,
+  models: readonly tf.LayersModel[],
+  optimizer: tf.Optimizer,
+  state: Checkpoint,
+): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  const name = `epoch-${String(state.epoch).padStart(4, "0")}`;
+  const tmp = join(dir, `${name}.tmp-${crypto.randomUUID()}`);
+  await Deno.mkdir(tmp);
+  const optimizerWeights = await optimizer.getWeights();
+  const groups = [
+    ...models.map((m) => m.weights.map((w) => ({ name: w.originalName, tensor: w.read() }))),
+    optimizerWeights,
+  ];
+  const entries = groups.map((g) =>
+    g.map((t) => ({
+      name: t.name,
+      shape: t.tensor.shape,
+      dtype: t.tensor.dtype as "float32" | "int32",
+    }))
+  );
+  const chunks = groups.flat().map((t) => new Uint8Array(t.tensor.dataSync().buffer.slice(0)));
+  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const c of chunks) {
+    bytes.set(c, offset);
+    offset += c.length;
+  }
+  const dropout: Record<string, number> = {};
+  for (const layer of dropoutLayers(models)) dropout[layer.name] = layer.rngState();
+  const manifest: Manifest = {
+    version: 1,
+    epoch: state.epoch,
+    history: state.history,
+    dropout,
+    models: entries.slice(0, -1),
+    optimizer: entries[entries.length - 1],
+  };
+  // getWeights makes a fresh tensor for the iteration count; the rest are the optimizer's own.
+  tf.dispose(
+    optimizerWeights.filter((w) => !(w.tensor instanceof tf.Variable)).map((w) => w.tensor),
+  );
+  await Deno.writeFile(join(tmp, "tensors.bin"), bytes);
+  await Deno.writeTextFile(join(tmp, "manifest.json"), JSON.stringify(manifest));
+  await Deno.remove(join(dir, name), { recursive: true }).catch(() => {});
+  await Deno.rename(tmp, join(dir, name));
+  const previous = await Deno.readTextFile(join(dir, LATEST)).catch(() => undefined);
+  await writeAtomic(join(dir, LATEST), name);
+  if (previous && previous !== name) {
+    await Deno.remove(join(dir, previous), { recursive: true }).catch(() => {});
+  }
+}
+
+/**
+ * Restores the latest complete checkpoint in `dir` into `models` and
+ * `optimizer`; undefined when `dir` holds none.
+ */
+export async function loadCheckpoint(
+  dir: string,
+  models: readonly tf.LayersModel[],
+  optimizer: tf.Optimizer,
+): Promise<Checkpoint | undefined> {
+  const name = await Deno.readTextFile(join(dir, LATEST)).catch(() => undefined);
+  if (!name) return undefined;
+  const at = join(dir, name.trim());
+  let manifest: Manifest;
+  let bytes: Uint8Array;
+  try {
+    manifest = JSON.parse(await Deno.readTextFile(join(at, "manifest.json")));
+    bytes = await Deno.readFile(join(at, "tensors.bin"));
+  } catch (e) {
+    throw new Error(
+      `checkpoint ${at} is unreadable (${
+        (e as Error).message
+      }); delete ${dir} to start the run afresh`,
+    );
+  }
+  if (manifest.models.length !== models.length) {
+    throw new Error(
+      `checkpoint ${at} holds ${manifest.models.length} models, this run trains ${models.length}; ` +
+        `use another checkpoint directory or delete ${dir}`,
+    );
+  }
+  let offset = 0;
+  const take = (e: TensorEntry): tf.Tensor => {
+    const n = e.shape.reduce((a, b) => a * b, 1);
+    const view = bytes.slice(offset, offset + 4 * n).buffer;
+    offset += 4 * n;
+    if (view.byteLength !== 4 * n) {
+      throw new Error(`checkpoint ${at}: tensors.bin is truncated; delete ${dir} to start afresh`);
+    }
+    return tf.tensor(
+      e.dtype === "int32" ? new Int32Array(view) : new Float32Array(view),
+      e.shape,
+      e.dtype,
+    );
+  };
+  models.forEach((model, i) => {
+    const entries = manifest.models[i];
+    if (entries.length !== model.weights.length) {
+      throw new Error(
+        `checkpoint ${at}: model ${model.name} has ${model.weights.length} weights, the checkpoint ` +
+          `${entries.length}; it belongs to another architecture — delete ${dir}`,
+      );
+    }
+    const tensors = entries.map(take);
+    model.setWeights(tensors);
+    tf.dispose(tensors);
+  });
+  const optimizerWeights = manifest.optimizer.map((e) => ({ name: e.name, tensor: take(e) }));
+  await optimizer.setWeights(optimizerWeights);
+  tf.dispose(optimizerWeights.map((w) => w.tensor));
+  for (const layer of dropoutLayers(models)) {
+    const s = manifest.dropout[layer.name];
+    if (s !== undefined) layer.restoreRngState(s);
+  }
+  return { epoch: manifest.epoch, history: manifest.history };
+}

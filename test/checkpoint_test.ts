@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { loadCheckpoint, saveCheckpoint } from "../lib/distill/checkpoint.ts";
+import { tabularStudent, tabularTeacher } from "../lib/models/mod.ts";
+
+const script = new URL("./fixtures/checkpoint_run.ts", import.meta.url).pathname;
+
+async function run(dir: string, stopAfter?: number) {
+  const args = ["run", "-A", script, dir, ...(stopAfter ? [String(stopAfter)] : [])];
+  const out = await new Deno.Command(Deno.execPath(), { args, stderr: "piped" }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  return { code: out.code, text, stderr: new TextDecoder().decode(out.stderr) };
+}
+
+Deno.test("a run killed after epoch 2 resumes and ends with the uninterrupted run's weights", async () => {
+  const base = await Deno.makeTempDir();
+  const whole = await run(join(base, "whole"));
+  assert.equal(whole.code, 0, whole.stderr);
+  const killed = await run(join(base, "resumed"), 2);
+  assert.equal(killed.code, 3, killed.stderr);
+  assert.equal((await Deno.readTextFile(join(base, "resumed", "latest"))).trim(), "epoch-0002");
+  const resumed = await run(join(base, "resumed"));
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const { trainedHere: wholeEpochs, ...a } = JSON.parse(whole.text);
+  const { trainedHere: resumedEpochs, ...b } = JSON.parse(resumed.text);
+  assert.equal(wholeEpochs, 4);
+  assert.equal(resumedEpochs, 2, "the resumed run trains only epochs 3 and 4");
+  assert.equal(a.losses.length, 4);
+  // Bit-identical: the same weights hash and the same loss history, epochs 1-2 from the checkpoint.
+  assert.deepEqual(b, a);
+  await Deno.remove(base, { recursive: true });
+});
+
+Deno.test("a half-written checkpoint is ignored; a foreign one is refused with the fix", async () => {
+  const dir = await Deno.makeTempDir();
+  const model = tabularStudent({ seed: 1 });
+  const optimizer = tf.train.adam(0.01);
+  assert.equal(await loadCheckpoint(dir, [model], optimizer), undefined);
+  await saveCheckpoint(dir, [model], optimizer, { epoch: 1, history: [] });
+  // A later save that died before the rename leaves only a temporary directory.
+  await Deno.mkdir(join(dir, "epoch-0002.tmp-dead"));
+  const restored = await loadCheckpoint(dir, [tabularStudent({ seed: 9 })], tf.train.adam(0.01));
+  assert.equal(restored?.epoch, 1);
+  await assert.rejects(
+    loadCheckpoint(dir, [tabularTeacher()], tf.train.adam(0.01)),
+    /model tabular_teacher has 6 weights, the checkpoint 4; it belongs to another architecture — delete/,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("saving and restoring a checkpoint leaks no tensors", async () => {
+  const dir = await Deno.makeTempDir();
+  const model = tabularStudent({ seed: 1 });
+  const optimizer = tf.train.adam(0.01);
+  await saveCheckpoint(dir, [model], optimizer, { epoch: 1, history: [] });
+  await loadCheckpoint(dir, [model], optimizer);
+  const before = tf.memory().numTensors;
+  await saveCheckpoint(dir, [model], optimizer, { epoch: 2, history: [] });
+  assert.equal(tf.memory().numTensors, before);
+  await Deno.remove(dir, { recursive: true });
+});
