@@ -155,3 +155,19 @@ Deno.test("a NaN loss stops training at that batch, naming the term", async () =
     /loss became NaN at epoch 1, batch 3 \(terms: ce\)/,
   );
 });
+
+Deno.test("distillation with the same seed gives a bit-identical history", async () => {
+  const teacher = tabularTeacher({ seed: 3 });
+  const run = async () =>
+    (await fit({
+      student: tabularStudent({ seed: 4 }),
+      teacher,
+      train,
+      test,
+      terms: [hardLabels(0.5), klDivergence({ temperature: 4, weight: 0.5 })],
+      epochs: 3,
+      batchSize: 10,
+      seed: 11,
+    })).history.map((r) => [r.loss, r.parts.ce, r.parts.kd, r.trainAccuracy, r.testAccuracy]);
+  assert.deepEqual(await run(), await run());
+});
