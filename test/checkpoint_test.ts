@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import { syntheticPeople } from "../lib/data/people.ts";
 import { loadCheckpoint, saveCheckpoint } from "../lib/distill/checkpoint.ts";
+import { fit } from "../lib/distill/fit.ts";
 import { tabularStudent, tabularTeacher } from "../lib/models/mod.ts";
 
 const script = new URL("./fixtures/checkpoint_run.ts", import.meta.url).pathname;
@@ -58,5 +60,22 @@ Deno.test("saving and restoring a checkpoint leaks no tensors", async () => {
   const before = tf.memory().numTensors;
   await saveCheckpoint(dir, [model], optimizer, { epoch: 2, history: [] });
   assert.equal(tf.memory().numTensors, before);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a NaN loss stops the run and leaves the last good checkpoint intact", async () => {
+  const dir = await Deno.makeTempDir();
+  const { train } = syntheticPeople({ seed: 2 });
+  const options = { train, epochs: 3, batchSize: 10, shuffle: false, checkpoint: { dir } };
+  await fit({ ...options, student: tabularStudent({ seed: 1 }), epochs: 1 });
+  const x = new Float32Array(train.x);
+  x[6 * 15] = NaN; // example 15: the second batch
+  await assert.rejects(
+    fit({ ...options, student: tabularStudent({ seed: 1 }), train: { ...train, x } }),
+    /loss became NaN at epoch 2, batch 2 \(terms: ce\)/,
+  );
+  assert.equal((await Deno.readTextFile(join(dir, "latest"))).trim(), "epoch-0001");
+  const restored = await loadCheckpoint(dir, [tabularStudent({ seed: 1 })], tf.train.adam());
+  assert.equal(restored?.epoch, 1);
   await Deno.remove(dir, { recursive: true });
 });
