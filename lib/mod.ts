@@ -6,6 +6,7 @@
 export * as tf from "@tensorflow/tfjs";
 export * from "./backend.ts";
 export * from "./random.ts";
+export * from "./stats.ts";
 export * from "./data/mod.ts";
 export * from "./models/mod.ts";
 export * from "./distill/losses.ts";
