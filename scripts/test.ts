@@ -26,7 +26,15 @@ if (!only) {
   for (
     const [label, args] of [
       // Notebooks are checked by notebook_code.ts (see there why).
-      ["format", ["fmt", "--check", "--ignore=notebooks/,test/fixtures/demo_charts.ipynb"]],
+      [
+        "format",
+        [
+          "fmt",
+          "--check",
+          // --ignore replaces the config's exclude list, so it is repeated here.
+          "--ignore=notebooks/,test/fixtures/demo_charts.ipynb,data/,node_modules/,.notebook_code/,build/",
+        ],
+      ],
       ["notebook code", ["run", "-A", "scripts/notebook_code.ts", "--check-format"]],
       ["lint", ["lint", ".", ".notebook_code/"]],
       ["types", ["check", "lib/", "test/", "scripts/", ".notebook_code/"]],

@@ -1,0 +1,134 @@
+"""PyTorch reference for `deno task bench` (scripts/bench.ts).
+
+Trains and runs one of the lesson models on the exact batches the Deno bench
+used, and prints one JSON object on stdout: training and inference images per
+second, and the peak RSS of this process.
+
+    python3 bench/pytorch_reference.py --model teacher --data /tmp/x.bin \
+        --threads 0 --batch 100 --warmup 2 --batches 15 --infer-batch 1000
+
+The data file is what scripts/bench.ts writes: a little-endian header of five
+int32 (count, height, width, channels, classes), then per channel a float32
+(mean, std) pair applied after scaling by 1/255, then count·h·w·c uint8 pixels
+(NHWC) and count uint8 labels. `--threads 0` keeps PyTorch's default thread count.
+"""
+
+import argparse
+import json
+import resource
+import struct
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def teacher() -> nn.Module:
+    """Lesson A's MNIST teacher (lib/models/mnist_cnn.ts)."""
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 5, padding=2), nn.BatchNorm2d(16), nn.ReLU(),
+        nn.Conv2d(16, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(32 * 7 * 7, 300), nn.Linear(300, 10),
+    )
+
+
+def deep_nn() -> nn.Module:
+    """Lesson C's DeepNN (lib/models/cifar_cnn.ts)."""
+    return nn.Sequential(
+        nn.Conv2d(3, 128, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(128, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(64, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(2048, 512), nn.ReLU(), nn.Dropout(0.1), nn.Linear(512, 10),
+    )
+
+
+def light_nn() -> nn.Module:
+    """Lesson C's LightNN (lib/models/cifar_cnn.ts)."""
+    return nn.Sequential(
+        nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(1024, 256), nn.ReLU(), nn.Dropout(0.1), nn.Linear(256, 10),
+    )
+
+
+MODELS = {"teacher": teacher, "deep": deep_nn, "light": light_nn}
+
+
+def load(path: str) -> tuple[torch.Tensor, torch.Tensor]:
+    with open(path, "rb") as f:
+        raw = f.read()
+    count, h, w, c, _classes = struct.unpack_from("<5i", raw, 0)
+    off = 20
+    stats = struct.unpack_from(f"<{2 * c}f", raw, off)
+    off += 8 * c
+    pixels = np.frombuffer(raw, dtype=np.uint8, count=count * h * w * c, offset=off)
+    labels = np.frombuffer(raw, dtype=np.uint8, count=count, offset=off + count * h * w * c)
+    mean = np.array(stats[0::2], dtype=np.float32)
+    std = np.array(stats[1::2], dtype=np.float32)
+    x = (pixels.reshape(count, h, w, c).astype(np.float32) / 255.0 - mean) / std
+    # NHWC on disk (as the Deno side keeps it), NCHW for PyTorch.
+    x = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+    return x, torch.from_numpy(labels.astype(np.int64))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--model", choices=sorted(MODELS), required=True)
+    p.add_argument("--data", required=True)
+    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--batch", type=int, default=100)
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--batches", type=int, default=10)
+    p.add_argument("--infer-batch", type=int, default=1000)
+    p.add_argument("--infer-reps", type=int, default=3)
+    a = p.parse_args()
+    if a.threads > 0:
+        torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    x, y = load(a.data)
+    model = MODELS[a.model]()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+
+    model.train()
+    start = 0.0
+    for i in range(a.warmup + a.batches):
+        if i == a.warmup:
+            start = time.perf_counter()
+        lo = (i * a.batch) % (len(x) - a.batch + 1)
+        xb, yb = x[lo:lo + a.batch], y[lo:lo + a.batch]
+        opt.zero_grad()
+        loss = loss_fn(model(xb), yb)
+        loss.backward()
+        opt.step()
+        loss.item()  # waits for the step, as the Deno side reads its loss
+    train_s = time.perf_counter() - start
+
+    model.eval()
+    xi = x[: a.infer_batch]
+    with torch.no_grad():
+        model(xi)  # warm-up
+        t0 = time.perf_counter()
+        for _ in range(a.infer_reps):
+            model(xi).numpy()
+        infer_s = time.perf_counter() - t0
+
+    # ru_maxrss is in KiB on Linux.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    json.dump({
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "trainImagesPerSecond": a.batches * a.batch / train_s,
+        "inferImagesPerSecond": a.infer_reps * len(xi) / infer_s,
+        "peakRssBytes": peak,
+        "finalLoss": float(loss.item()),
+    }, sys.stdout)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()

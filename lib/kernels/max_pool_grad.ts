@@ -1,0 +1,112 @@
+/**
+ * MaxPoolGrad for the wasm backend. The stock kernel visits every input pixel
+ * and searches the windows covering it; here each output window finds its
+ * maximum once and adds dy there, vectorised over the channels (NHWC keeps
+ * them contiguous). Ties go to the first maximum in window scan order, as in
+ * the cpu reference kernel.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { asHeapBackend } from "./wasm_heap.ts";
+
+const counts = { fast: 0, fallback: 0 };
+
+/** How often each path ran since start-up. */
+export function maxPoolGradCounts(): { fast: number; fallback: number } {
+  return { ...counts };
+}
+
+/** dx (zeroed by this function) from x, dy and the pooling geometry. Exported for tests. */
+export function maxPoolGradInto(
+  x: Float32Array,
+  dy: Float32Array,
+  info: tf.backend_util.Conv2DInfo,
+  dx: Float32Array,
+): void {
+  const {
+    batchSize: N,
+    inHeight: H,
+    inWidth: W,
+    inChannels: C,
+    outHeight: Ho,
+    outWidth: Wo,
+    strideHeight: sh,
+    strideWidth: sw,
+    effectiveFilterHeight: fh,
+    effectiveFilterWidth: fw,
+  } = info;
+  const { top, left } = info.padInfo;
+  dx.fill(0);
+  const best = new Float32Array(C);
+  const where = new Int32Array(C);
+  for (let n = 0; n < N; n++) {
+    const xBase = n * H * W * C;
+    for (let i = 0; i < Ho; i++) {
+      const r0 = i * sh - top;
+      const rMin = Math.max(0, r0);
+      const rMax = Math.min(H, r0 + fh);
+      for (let j = 0; j < Wo; j++) {
+        const c0 = j * sw - left;
+        const cMin = Math.max(0, c0);
+        const cMax = Math.min(W, c0 + fw);
+        best.fill(-Infinity);
+        where.fill(-1);
+        for (let r = rMin; r < rMax; r++) {
+          for (let c = cMin; c < cMax; c++) {
+            const p = xBase + (r * W + c) * C;
+            for (let k = 0; k < C; k++) {
+              const v = x[p + k];
+              if (v > best[k]) {
+                best[k] = v;
+                where[k] = p + k;
+              }
+            }
+          }
+        }
+        const q = ((n * Ho + i) * Wo + j) * C;
+        for (let k = 0; k < C; k++) {
+          if (where[k] >= 0) dx[where[k]] += dy[q + k];
+        }
+      }
+    }
+  }
+}
+
+/** Builds the kernel function around the stock wasm MaxPoolGrad (non-float32 input). */
+export function createMaxPoolGradWasm(stock: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+    const { filterSize, strides, pad, dimRoundingMode } = args
+      .attrs as unknown as tf.MaxPoolGradAttrs;
+    const backend = asHeapBackend(args.backend);
+    if (
+      backend === undefined || input.dtype !== "float32" || dy.dtype !== "float32" ||
+      input.shape.length !== 4
+    ) {
+      counts.fallback++;
+      return stock(args);
+    }
+    const info = tf.backend_util.computePool2DInfo(
+      input.shape as [number, number, number, number],
+      filterSize,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+    );
+    if (!dy.shape.every((s, i) => s === info.outShape[i])) {
+      counts.fallback++;
+      return stock(args);
+    }
+    counts.fast++;
+    const out = backend.makeOutput([...input.shape], "float32");
+    if (tf.util.sizeFromShape(input.shape) > 0) {
+      maxPoolGradInto(
+        backend.typedArrayFromHeap(input) as Float32Array,
+        backend.typedArrayFromHeap(dy) as Float32Array,
+        info,
+        backend.typedArrayFromHeap(out) as Float32Array,
+      );
+    }
+    return out;
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * Sum for the wasm backend. The stock kernel reduces only innermost axes, so a
+ * sum over [N,H,W] of an NHWC tensor (every bias and batch-norm gradient)
+ * first transposes the whole tensor. Here a contiguous block of axes is summed
+ * in place: the tensor is viewed as [outer, M, inner] and the M rows of each
+ * outer slice are added into float64 accumulators (as the cpu backend does,
+ * so results agree to float32 rounding).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { asHeapBackend } from "./wasm_heap.ts";
+
+const counts = { fast: 0, fallback: 0 };
+
+/** How often each path ran since start-up. */
+export function sumCounts(): { fast: number; fallback: number } {
+  return { ...counts };
+}
+
+/** [outer, M, inner] when `axes` (sorted, unique) are one contiguous block; else undefined. */
+export function contiguousBlock(
+  shape: readonly number[],
+  axes: readonly number[],
+): [number, number, number] | undefined {
+  if (axes.length === 0) return undefined;
+  const first = axes[0];
+  const last = axes[axes.length - 1];
+  if (last - first + 1 !== axes.length) return undefined;
+  const prod = (from: number, to: number) => {
+    let p = 1;
+    for (let i = from; i < to; i++) p *= shape[i];
+    return p;
+  };
+  return [prod(0, first), prod(first, last + 1), prod(last + 1, shape.length)];
+}
+
+/** Sums `x` viewed as [outer, m, inner] over m, times `scale`, into `out` ([outer, inner]). */
+export function sumMiddle(
+  x: Float32Array,
+  outer: number,
+  m: number,
+  inner: number,
+  out: Float32Array,
+  scale = 1,
+): void {
+  const acc = new Float64Array(inner);
+  for (let o = 0; o < outer; o++) {
+    acc.fill(0);
+    let base = o * m * inner;
+    for (let i = 0; i < m; i++, base += inner) {
+      for (let c = 0; c < inner; c++) acc[c] += x[base + c];
+    }
+    if (scale !== 1) { for (let c = 0; c < inner; c++) acc[c] *= scale; }
+    out.set(acc, o * inner);
+  }
+}
+
+/** Builds the kernel function around the stock wasm Sum (innermost axes, other dtypes). */
+export function createSumWasm(stock: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
+    const backend = asHeapBackend(args.backend);
+    const axes = tf.util.parseAxisParam(axis, x.shape).toSorted((p, q) => p - q);
+    const block = x.dtype === "float32" && new Set(axes).size === axes.length
+      ? contiguousBlock(x.shape, axes)
+      : undefined;
+    // Innermost blocks (inner 1) need no transpose: the stock kernel is fine there.
+    if (backend === undefined || block === undefined || block[2] === 1 || block[1] === 1) {
+      counts.fallback++;
+      return stock(args);
+    }
+    counts.fast++;
+    const kept = x.shape.map((s, i) => (axes.includes(i) ? 1 : s));
+    const outShape = keepDims ? kept : x.shape.filter((_, i) => !axes.includes(i));
+    const out = backend.makeOutput(outShape, "float32");
+    const [outer, m, inner] = block;
+    if (outer * inner > 0) {
+      const dst = backend.typedArrayFromHeap(out) as Float32Array;
+      if (m === 0) dst.fill(0);
+      else sumMiddle(backend.typedArrayFromHeap(x) as Float32Array, outer, m, inner, dst);
+    }
+    return out;
+  };
+}

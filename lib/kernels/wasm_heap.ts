@@ -1,0 +1,33 @@
+/**
+ * Direct access to the wasm backend's heap for kernels written in JS. Some
+ * wasm kernels are generic C loops (Tile, MaxPoolGrad) or transpose before
+ * reducing (Sum); a JS loop over typed-array views of the heap beats them.
+ */
+import * as tf from "@tensorflow/tfjs";
+
+/** The methods of tfjs-backend-wasm's BackendWasm that our JS kernels use. */
+export interface WasmHeapBackend extends tf.KernelBackend {
+  /** Allocates an output on the heap (may grow memory: take views afterwards). */
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  /** A view (not a copy) of a tensor's data on the heap. */
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+/** The backend as a heap backend, or undefined when it lacks the methods. */
+export function asHeapBackend(backend: unknown): WasmHeapBackend | undefined {
+  const b = backend as Partial<WasmHeapBackend> | undefined;
+  return typeof b?.makeOutput === "function" && typeof b.typedArrayFromHeap === "function"
+    ? b as WasmHeapBackend
+    : undefined;
+}
+
+/** A float32 view of a tensor on the heap; take it after every allocation. */
+export function f32(backend: WasmHeapBackend, info: tf.TensorInfo): Float32Array {
+  return backend.typedArrayFromHeap(info) as Float32Array;
+}
+
+/** The single output of a kernel function (ours always return one). */
+export function single(out: tf.TensorInfo | tf.TensorInfo[]): tf.TensorInfo {
+  if (Array.isArray(out)) throw new Error("expected a single output");
+  return out;
+}

