@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { createDataset, type Dataset } from "../lib/data/dataset.ts";
 import { evaluateAccuracy } from "../lib/distill/evaluate.ts";
 import { fit } from "../lib/distill/fit.ts";
+import { predictOutputs } from "../lib/distill/outputs.ts";
 import { hardLabels, klDivergence, teacherLogSoftmaxMse } from "../lib/distill/terms.ts";
 import { tabularStudent, tabularTeacher } from "../lib/models/mod.ts";
 import { createRng } from "../lib/random.ts";
@@ -170,4 +171,18 @@ Deno.test("distillation with the same seed gives a bit-identical history", async
       seed: 11,
     })).history.map((r) => [r.loss, r.parts.ce, r.parts.kd, r.trainAccuracy, r.testAccuracy]);
   assert.deepEqual(await run(), await run());
+});
+
+Deno.test("teacher outputs computed once can be shared by several runs", async () => {
+  const teacher = tabularTeacher({ seed: 3 });
+  const terms = [hardLabels(0.5), klDivergence({ temperature: 2, weight: 0.5 })];
+  const options = { teacher, train, terms, epochs: 2, batchSize: 10, seed: 5 };
+  const own = await fit({ ...options, student: tabularStudent({ seed: 4 }) });
+  const teacherOutputs = predictOutputs(teacher, train);
+  const shared = await fit({ ...options, student: tabularStudent({ seed: 4 }), teacherOutputs });
+  assert.deepEqual(shared.history.map((r) => r.loss), own.history.map((r) => r.loss));
+  await assert.rejects(
+    fit({ ...options, student: tabularStudent(), teacherOutputs: predictOutputs(teacher, test) }),
+    /teacherOutputs hold 60 rows but blobs has 120 examples/,
+  );
 });

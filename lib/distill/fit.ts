@@ -9,7 +9,13 @@ import * as tf from "@tensorflow/tfjs";
 import { batchIndices, type Dataset, toTensors } from "../data/dataset.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { evaluateAccuracy } from "./evaluate.ts";
-import { forward, gatherStored, type OutputKind, predictOutputs } from "./outputs.ts";
+import {
+  forward,
+  gatherStored,
+  type OutputKind,
+  predictOutputs,
+  type StoredOutput,
+} from "./outputs.ts";
 import { hardLabels, type LossTerm } from "./terms.ts";
 
 /** Progress after each batch, for progress bars. */
@@ -66,6 +72,11 @@ export interface FitOptions {
   evaluateEvery?: number;
   /** Reuse teacher outputs computed once (default true). */
   cacheTeacher?: boolean;
+  /**
+   * Teacher outputs already computed for `train` with `predictOutputs`, shared
+   * by several runs (a sweep) so the teacher runs once for all of them.
+   */
+  teacherOutputs?: Partial<Record<OutputKind, StoredOutput>>;
   callbacks?: FitCallbacks;
   /**
    * Write a checkpoint to `dir` every `every` epochs (default 1) and after the
@@ -94,7 +105,7 @@ function checkOptions(o: FitOptions, terms: readonly LossTerm[]): void {
   }
   if (terms.length === 0) throw new RangeError("at least one loss term is needed");
   const reads = terms.flatMap((t) => t.teacherOutputs);
-  if (reads.length > 0 && !o.teacher) {
+  if (reads.length > 0 && !o.teacher && !o.teacherOutputs) {
     throw new Error(
       `terms ${terms.filter((t) => t.teacherOutputs.length).map((t) => t.name)} read teacher ` +
         `outputs, but no teacher was given`,
@@ -125,9 +136,24 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   } = options;
   const optimizer = options.optimizer ?? defaultOptimizer();
   const teacherKinds = [...new Set(terms.flatMap((t) => t.teacherOutputs))] as OutputKind[];
-  const cache = teacher && cacheTeacher && teacherKinds.length
-    ? predictOutputs(teacher, train, teacherKinds)
-    : undefined;
+  const given = options.teacherOutputs;
+  const missing = teacherKinds.filter((k) => !given?.[k]);
+  if (given && missing.length) {
+    throw new Error(`teacherOutputs lacks ${missing.join(", ")}; compute them with predictOutputs`);
+  }
+  for (const stored of Object.values(given ?? {})) {
+    const rows = stored.values.length / stored.shape.reduce((a, b) => a * b, 1);
+    if (rows !== train.size) {
+      throw new RangeError(
+        `teacherOutputs hold ${rows} rows but ${train.name} has ${train.size} examples; ` +
+          `compute them with predictOutputs(teacher, train)`,
+      );
+    }
+  }
+  const cache = given ??
+    (teacher && cacheTeacher && teacherKinds.length
+      ? predictOutputs(teacher, train, teacherKinds)
+      : undefined);
   const trained = [student, ...terms.flatMap((t) => t.adapters)];
   const variables = trained.flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
   const checkpoint = options.checkpoint;
