@@ -4,12 +4,13 @@
  * once into the cache directory, then read batch by batch.
  */
 import * as tar from "tar";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { createDataset, type Dataset, type Normalization } from "./dataset.ts";
 import {
   CACHE_ENV,
   type Checksum,
   exists,
+  isUrl,
   MIRROR_ENV,
   obtainFile,
   readEnv,
@@ -119,16 +120,53 @@ export async function ensureCifar10(options: Cifar10Options = {}): Promise<Cifar
   const hit = known(await readMarker(dir));
   if (hit) return { dir, checksum: hit };
 
+  const mirror = options.mirror ?? readEnv(MIRROR_ENV);
   const archive = await obtainFile({
     fileName: CIFAR10_ARCHIVE,
     checksums,
     cacheDir,
-    mirror: options.mirror ?? readEnv(MIRROR_ENV),
+    mirror,
     url: options.url ?? CIFAR10_URL,
   });
+  // A copy in the cache that passed its checksum but does not extract would pass
+  // again next run, so it is removed (unless the cache is the mirror directory itself).
+  const ownCopy = archive.path === join(cacheDir, CIFAR10_ARCHIVE) &&
+    !(mirror !== undefined && !isUrl(mirror) && resolve(mirror) === resolve(cacheDir));
+  const rejectArchive = async (problem: string, cause?: unknown): Promise<never> => {
+    if (ownCopy) await Deno.remove(archive.path).catch(() => {});
+    const fix = ownCopy
+      ? `it was removed from the cache, so the next run fetches it again; if this error ` +
+        `returns, check the mirror (option mirror or ${MIRROR_ENV}) and the expected checksums`
+      : `replace it with a genuine copy, or point ${MIRROR_ENV} at a directory with the right file`;
+    throw new Error(`${archive.path}: ${problem}: ${fix}`, { cause });
+  };
   await Deno.mkdir(cacheDir, { recursive: true });
   const tmp = await Deno.makeTempDir({ dir: cacheDir, prefix: ".cifar10-extract-" });
+  let failed = true;
   try {
+    const inArchive = new Set<string>();
+    try {
+      // Read the whole archive once without writing anything: a damaged or foreign
+      // archive is rejected here, not halfway through an extraction that would leave
+      // files behind (tar.x can still be writing when it reports an error).
+      await tar.t({
+        file: archive.path,
+        strict: true,
+        onReadEntry: (entry) => void inArchive.add(entry.path.replace(/^\.\//, "")),
+      });
+    } catch (e) {
+      await rejectArchive(
+        `extraction failed (${(e as Error).message}); the archive is damaged or not a tar.gz`,
+        e,
+      );
+    }
+    for (const name of [...TRAIN_FILES, ...TEST_FILES, META_FILE]) {
+      if (!inArchive.has(`${CIFAR10_FOLDER}/${name}`)) {
+        await rejectArchive(
+          `has no ${CIFAR10_FOLDER}/${name}; this is not the CIFAR-10 binary archive`,
+        );
+      }
+    }
     try {
       await tar.x({
         file: archive.path,
@@ -137,18 +175,26 @@ export async function ensureCifar10(options: Cifar10Options = {}): Promise<Cifar
         filter: (path) => path.replace(/^\.\//, "").startsWith(`${CIFAR10_FOLDER}/`),
       });
     } catch (e) {
-      throw new Error(
-        `${archive.path}: extraction failed (${(e as Error).message}); the archive is damaged: ` +
-          `delete it (or fix the mirror) and run again`,
-        { cause: e },
+      const code = (e as { code?: unknown }).code;
+      if (typeof code === "string" && /^E[A-Z]+$/.test(code)) {
+        // The system refused (disk full, permissions): the archive is not to blame.
+        throw new Error(
+          `${archive.path}: extraction into ${cacheDir} failed (${(e as Error).message}); ` +
+            `free disk space or fix write permission there (or set ${CACHE_ENV} to another ` +
+            `cache directory) and run again`,
+          { cause: e },
+        );
+      }
+      await rejectArchive(
+        `extraction failed (${(e as Error).message}); the archive is damaged or not a tar.gz`,
+        e,
       );
     }
     const staged = join(tmp, CIFAR10_FOLDER);
     for (const name of [...TRAIN_FILES, ...TEST_FILES, META_FILE]) {
       if (!(await exists(join(staged, name)))) {
-        throw new Error(
-          `${archive.path}: has no ${CIFAR10_FOLDER}/${name}; this is not the CIFAR-10 binary ` +
-            `archive: delete it or point ${MIRROR_ENV} at a directory with the right file`,
+        await rejectArchive(
+          `has no ${CIFAR10_FOLDER}/${name}; this is not the CIFAR-10 binary archive`,
         );
       }
     }
@@ -169,9 +215,15 @@ export async function ensureCifar10(options: Cifar10Options = {}): Promise<Cifar
       if (other) return { dir, checksum: other };
       throw e;
     }
+    failed = false;
     return { dir, checksum: archive.checksum };
   } finally {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    if (failed) {
+      // Writes of a failed tar.x may still land after the first removal.
+      await new Promise((r) => setTimeout(r, 50));
+      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    }
   }
 }
 
@@ -187,7 +239,9 @@ export function parseCifar10Batch(
   const expected = records * CIFAR10_RECORD_BYTES;
   if (bytes.length !== expected) {
     throw new Error(
-      `${fileName}: ${bytes.length < expected ? "truncated" : "too long"}: expected ${expected} ` +
+      `${fileName}: ${
+        bytes.length === 0 ? "empty" : bytes.length < expected ? "truncated" : "too long"
+      }: expected ${expected} ` +
         `bytes (${records} records of ${CIFAR10_RECORD_BYTES}), got ${bytes.length}; delete the ` +
         `extracted folder (and the archive if it came from a download) and run again`,
     );
@@ -236,17 +290,29 @@ export async function loadCifar10(
   }
   const records = options.recordsPerBatch ?? 10000;
   const { dir, checksum } = await ensureCifar10(options);
-  const metaPath = join(dir, META_FILE);
-  const classNames = parseCifar10Meta(await Deno.readTextFile(metaPath), metaPath);
   const files = split === "train" ? TRAIN_FILES : TEST_FILES;
   const per = 32 * 32 * 3;
   const x = new Uint8Array(files.length * records * per);
   const y = new Uint8Array(files.length * records);
-  for (let i = 0; i < files.length; i++) {
-    const path = join(dir, files[i]);
-    const batch = parseCifar10Batch(await Deno.readFile(path), path, records);
-    x.set(batch.x, i * records * per);
-    y.set(batch.y, i * records);
+  let classNames: string[];
+  try {
+    const metaPath = join(dir, META_FILE);
+    classNames = parseCifar10Meta(await Deno.readTextFile(metaPath), metaPath);
+    for (let i = 0; i < files.length; i++) {
+      const path = join(dir, files[i]);
+      const batch = parseCifar10Batch(await Deno.readFile(path), path, records);
+      x.set(batch.x, i * records * per);
+      y.set(batch.y, i * records);
+    }
+  } catch (e) {
+    // The extracted folder is bad (edited, damaged on disk, or from a bad archive):
+    // without its marker it no longer counts, and the next run extracts it again.
+    await Deno.remove(join(dir, MARKER)).catch(() => {});
+    throw new Error(
+      `${(e as Error).message} [${dir} was marked incomplete, so the next run extracts the ` +
+        `archive again]`,
+      { cause: e },
+    );
   }
   const normalization = options.normalization === undefined
     ? CIFAR10_UNIT_SCALE

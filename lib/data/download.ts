@@ -163,6 +163,8 @@ export async function downloadVerified(
     }
     const h = hashers();
     let bytes = 0;
+    const length = response.headers.get("content-length");
+    const total = length !== null && /^\d+$/.test(length) ? ` of ${length}` : "";
     try {
       const file = await Deno.open(tmp, { write: true, createNew: true });
       const hashing = new TransformStream<Uint8Array, Uint8Array>({
@@ -177,7 +179,8 @@ export async function downloadVerified(
       await response.body.pipeThrough(hashing).pipeTo(file.writable);
     } catch (e) {
       throw new Error(
-        `download of ${url} failed after ${bytes} bytes (${(e as Error).message}); ${hint}`,
+        `download of ${url} failed after ${bytes} bytes${total} (${(e as Error).message}); ` +
+          `the partial file was deleted, nothing was kept: run again to retry, or ${hint}`,
         { cause: e },
       );
     }

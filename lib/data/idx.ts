@@ -45,6 +45,12 @@ export async function gunzip(bytes: Uint8Array, fileName: string): Promise<Uint8
  * kind (e.g. labels where images were expected) is rejected.
  */
 export function parseIdx(bytes: Uint8Array, fileName: string, expectedMagic?: number): IdxArray {
+  if (bytes.length === 0) {
+    throw new Error(
+      `${fileName}: empty file (0 bytes), expected an IDX header; the file is incomplete ` +
+        `(an interrupted download or copy?), download it again`,
+    );
+  }
   if (bytes.length < 4) {
     throw new Error(
       `${fileName}: truncated header: expected at least 4 bytes for the magic number, got ` +
@@ -122,12 +128,13 @@ export function pairIdx(
   if (images.dims.length !== 3) {
     throw new Error(
       `${imagesName}: expected 3 dimensions (count, rows, cols), got [${images.dims}]; ` +
-        `this is not an image file`,
+        `this is not an image file: pass the images file (…-images-idx3-ubyte), not the labels`,
     );
   }
   if (labels.dims.length !== 1) {
     throw new Error(
-      `${labelsName}: expected 1 dimension (count), got [${labels.dims}]; this is not a label file`,
+      `${labelsName}: expected 1 dimension (count), got [${labels.dims}]; this is not a label ` +
+        `file: pass the labels file (…-labels-idx1-ubyte), not the images`,
     );
   }
   const [count, height, width] = images.dims;

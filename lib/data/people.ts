@@ -30,11 +30,20 @@ export function parsePeopleTsv(text: string, fileName: string): Dataset {
   const x: number[] = [];
   const y: number[] = [];
   const lines = text.split(/\r?\n/);
+  // The last line, when the text does not end with a newline (a copy cut short?).
+  const unterminated = lines[lines.length - 1].trim() !== "" ? lines.length - 1 : -1;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].replace(/#.*/, "").trim();
     if (line === "") continue;
     const where = `${fileName}:${i + 1}`;
     const fields = line.split(/\s+/);
+    if (fields.length < 7 && i === unterminated) {
+      throw new Error(
+        `${where}: expected 7 columns (sex age s1 s2 s3 income politics), got ` +
+          `${fields.length} and the file ends in the middle of this line, so it looks cut ` +
+          `short: copy or download it again`,
+      );
+    }
     if (fields.length !== 7) {
       throw new Error(
         `${where}: expected 7 columns (sex age s1 s2 s3 income politics), got ` +
@@ -46,7 +55,8 @@ export function parsePeopleTsv(text: string, fileName: string): Dataset {
         const column = j < 6 ? PEOPLE_FEATURES[j] : "politics";
         throw new Error(
           `${where}: column ${j + 1} (${column}) is "${fields[j]}", not a number; ` +
-            `every field must be numeric (e.g. "1 0.24 1 0 0 0.2950 2")`,
+            `every field must be numeric (e.g. "1 0.24 1 0 0 0.2950 2")` +
+            (y.length === 0 ? ` and a header line must start with "#"` : ""),
         );
       }
     }
@@ -61,7 +71,10 @@ export function parsePeopleTsv(text: string, fileName: string): Dataset {
     y.push(label);
   }
   if (y.length === 0) {
-    throw new Error(`${fileName}: no data rows; expected lines like "1 0.24 1 0 0 0.2950 2"`);
+    throw new Error(
+      `${fileName}: no data rows (the file is empty or only comments); expected lines like ` +
+        `"1 0.24 1 0 0 0.2950 2": point at the right file or copy it again`,
+    );
   }
   return createDataset({
     name: `people:${basename(fileName)}`,
@@ -73,9 +86,38 @@ export function parsePeopleTsv(text: string, fileName: string): Dataset {
   });
 }
 
-/** Reads and parses a people TSV file. */
+/** Reads and parses a people TSV file (UTF-8 text, not compressed). */
 export async function loadPeopleTsv(path: string): Promise<Dataset> {
-  return parsePeopleTsv(await Deno.readTextFile(path), path);
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    throw new Error(
+      `${path} does not exist; pass the path of a people TSV file, or use syntheticPeople()`,
+      { cause: e },
+    );
+  }
+  const head = bytes.subarray(0, 1024);
+  const gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  if (gzip || head.includes(0)) {
+    const start = [...head.subarray(0, 4)].map((b) => b.toString(16).padStart(2, "0")).join(" ");
+    const kind = gzip ? "gzip-compressed" : "binary";
+    const fix = gzip ? "gunzip it first" : "check that this is the right file";
+    throw new Error(
+      `${path}: ${kind} data (starts with bytes ${start}), not the 7-column people text; ${fix}`,
+    );
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch (e) {
+    throw new Error(
+      `${path}: not UTF-8 text; save the people TSV as UTF-8 (or plain ASCII) and load it again`,
+      { cause: e },
+    );
+  }
+  return parsePeopleTsv(text, path);
 }
 
 /** Writes a people dataset back in the 7-column tab-separated format. */
