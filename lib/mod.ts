@@ -19,3 +19,4 @@ export * from "./charts/mod.ts";
 export * from "./notebook/display.ts";
 export * from "./notebook/profile.ts";
 export * from "./notebook/lesson.ts";
+export * from "./exercises/mod.ts";
