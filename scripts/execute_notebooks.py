@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import queue
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -288,6 +289,35 @@ class DenoNotebookRunner:
         return stats
 
 
+CHECK_LINE = re.compile(r"^([✓✗]) (\d\d-[a-z0-9-]+)", re.MULTILINE)
+
+
+def exercise_verdicts(nb: nbformat.NotebookNode) -> list[tuple[int, str, bool, str]]:
+    """(cell index, exercise id, passed, text) of every exercise check shown in the notebook."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            text = out.get("text") or out.get("data", {}).get("text/plain", "")
+            text = "".join(text) if isinstance(text, list) else text
+            for m in CHECK_LINE.finditer(text):
+                found.append((index, m.group(2), m.group(1) == "✓", text))
+    return found
+
+
+def check_exercises(nb: nbformat.NotebookNode, path: Path, expect: str) -> list[str]:
+    """With solutions every check must pass; with skeletons every check must fail with a hint."""
+    problems = []
+    for index, exercise, passed, text in exercise_verdicts(nb):
+        if expect == "pass" and not passed:
+            problems.append(f"{path}: cell {index}: exercise {exercise} failed with its solution")
+        if expect == "fail" and (passed or "hint:" not in text):
+            problems.append(
+                f"{path}: cell {index}: exercise {exercise} skeleton "
+                + ("passed" if passed else "failed without a hint")
+            )
+    return problems
+
+
 def write_html(nb: nbformat.NotebookNode, nb_path: Path, html_path: Path) -> None:
     from nbconvert import HTMLExporter  # imported lazily: only needed for reports
 
@@ -318,6 +348,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--startup-timeout", type=float, default=120.0)
     parser.add_argument("--fail-fast", action="store_true",
                         help="stop at the first failing notebook")
+    parser.add_argument("--expect-checks", choices=["pass", "fail"],
+                        help="exercise checks must all pass (solutions) or all fail with a hint "
+                        "(skeletons)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="log every output that arrived after its cell's idle status")
     args = parser.parse_args(argv)
@@ -340,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
             stats = runner.run()
         except NotebookError as exc:
             stats = RunStats(failures=[str(exc)])
+        if args.expect_checks and not stats.failures:
+            stats.failures.extend(check_exercises(runner.nb, nb_path, args.expect_checks))
         out_path = args.out_dir / nb_path.name
         # Written even on failure: the partial outputs show what went wrong.
         nbformat.write(runner.nb, str(out_path))

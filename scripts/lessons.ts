@@ -1,5 +1,5 @@
 /**
- * `deno task lessons [--in-place] [names…]`: installs the Deno Jupyter kernel,
+ * `deno task lessons [--in-place] [--check-exercises] [names…]`: installs the Deno Jupyter kernel,
  * then executes the lesson notebooks headless (KD_PROFILE picks their size) and
  * writes executed copies to build/notebooks (or back into notebooks/ with
  * --in-place) and HTML reports to build/html. Jupyter (jupyter_client,
@@ -16,6 +16,12 @@ async function run(cmd: string, args: string[], quiet = false): Promise<boolean>
 }
 
 const inPlace = Deno.args.includes("--in-place");
+// With --check-exercises every exercise check must pass under KD_SOLUTIONS=1 and
+// fail with a hint otherwise (the skeletons): CI runs the notebooks both ways.
+const solutions = ["1", "true"].includes(Deno.env.get("KD_SOLUTIONS") ?? "");
+const expect = Deno.args.includes("--check-exercises")
+  ? ["--expect-checks", solutions ? "pass" : "fail"]
+  : [];
 const names = Deno.args.filter((a) => !a.startsWith("--"));
 
 if (!(await run(deno, ["jupyter", "--install", "--force"], true))) {
@@ -53,6 +59,7 @@ const ok = await run(python, [
   inPlace ? "notebooks" : "build/notebooks",
   "--html-dir",
   "build/html",
+  ...expect,
   ...notebooks,
 ]);
 Deno.exit(ok ? 0 : 1);
