@@ -12,8 +12,6 @@ import type { MixedLossFn, SoftTargetsFn, TemperatureChoice } from "./ids.ts";
 import { checkFailed, checkPassed, type CheckResult } from "./result.ts";
 import {
   callLearner,
-  checkSeed,
-  checkTolerance,
   close,
   closeMatrix,
   copyMatrix,
@@ -28,6 +26,7 @@ import {
   readMatrix,
   readScalar,
   softmaxRows,
+  startFunctionCheck,
 } from "./util.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -114,17 +113,17 @@ export function checkSoftTargets(
   fn: SoftTargetsFn,
   options: FunctionCheckOptions = {},
 ): CheckResult {
-  const { seed = 0, tolerance = 1e-5 } = options;
-  checkSeed(seed, "checkSoftTargets");
-  checkTolerance(tolerance, "checkSoftTargets");
   const id = "01-soft-targets";
-  if (typeof fn !== "function") {
-    return checkFailed(
-      id,
-      `the answer is ${describeKind(fn)}, not a function`,
-      "pass a function (logits: number[][], temperature: number) => number[][].",
-    );
-  }
+  const start = startFunctionCheck(
+    id,
+    "checkSoftTargets",
+    fn,
+    "(logits: number[][], temperature: number) => number[][]",
+    options,
+    1e-5,
+  );
+  if ("passed" in start) return start;
+  const { seed, tolerance } = start;
   let worst = 0;
   const cases = softCases(seed);
   for (const c of cases) {
@@ -313,17 +312,17 @@ const MIXED_LOSS_HINTS: Record<string, string> = {
  * Relative tolerance 1e-4 by default.
  */
 export function checkMixedLoss(fn: MixedLossFn, options: FunctionCheckOptions = {}): CheckResult {
-  const { seed = 0, tolerance = 1e-4 } = options;
-  checkSeed(seed, "checkMixedLoss");
-  checkTolerance(tolerance, "checkMixedLoss");
   const id = "01-mixed-loss";
-  if (typeof fn !== "function") {
-    return checkFailed(
-      id,
-      `the answer is ${describeKind(fn)}, not a function`,
-      "pass a function (studentLogits, teacherLogits, labels, alpha, temperature) => loss.",
-    );
-  }
+  const start = startFunctionCheck(
+    id,
+    "checkMixedLoss",
+    fn,
+    "(studentLogits, teacherLogits, labels, alpha, temperature) => loss",
+    options,
+    1e-4,
+  );
+  if ("passed" in start) return start;
+  const { seed, tolerance } = start;
   const batch = lossBatch(seed);
   for (const { alpha, temperature } of MIXED_LOSS_SETTINGS) {
     const at = `α = ${alpha}, T = ${temperature}`;

@@ -9,7 +9,6 @@ import type { AgreementFn } from "./ids.ts";
 import { checkFailed, checkPassed, type CheckResult } from "./result.ts";
 import {
   callLearner,
-  checkSeed,
   count,
   describeKind,
   fmt,
@@ -18,6 +17,7 @@ import {
   isLayersModel,
   ok,
   problem,
+  startFunctionCheck,
 } from "./util.ts";
 
 interface AgreementCase {
@@ -57,16 +57,16 @@ function agreementCases(seed: number): AgreementCase[] {
  * `predictClasses` returns them), including full and zero agreement.
  */
 export function checkAgreement(fn: AgreementFn, options: FunctionCheckOptions = {}): CheckResult {
-  const { seed = 0 } = options;
-  checkSeed(seed, "checkAgreement");
   const id = "03-agreement";
-  if (typeof fn !== "function") {
-    return checkFailed(
-      id,
-      `the answer is ${describeKind(fn)}, not a function`,
-      "pass a function (teacherPred, studentPred) => number.",
-    );
-  }
+  const start = startFunctionCheck(
+    id,
+    "checkAgreement",
+    fn,
+    "(teacherPred, studentPred) => number",
+    options,
+  );
+  if ("passed" in start) return start;
+  const { seed } = start;
   for (const c of agreementCases(seed)) {
     const want = accuracyOf(c.student, c.teacher);
     const n = c.teacher.length;

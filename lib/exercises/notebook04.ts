@@ -5,11 +5,8 @@ import type { CosineLossFn, FeaturePoolFn } from "./ids.ts";
 import { checkFailed, checkPassed, type CheckResult } from "./result.ts";
 import {
   callLearner,
-  checkSeed,
-  checkTolerance,
   close,
   closeMatrix,
-  describeKind,
   firstDifferingRow,
   fmt,
   fmtRow,
@@ -18,6 +15,7 @@ import {
   normalMatrix,
   readScalar,
   readTensor2D,
+  startFunctionCheck,
 } from "./util.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -87,17 +85,17 @@ const COSINE_HINTS: Record<string, string> = {
  * opposite (2) and mixed rows. Tolerance 1e-4 (the reference adds ε = 1e-8).
  */
 export function checkCosineLoss(fn: CosineLossFn, options: FunctionCheckOptions = {}): CheckResult {
-  const { seed = 0, tolerance = 1e-4 } = options;
-  checkSeed(seed, "checkCosineLoss");
-  checkTolerance(tolerance, "checkCosineLoss");
   const id = "04-cosine-loss";
-  if (typeof fn !== "function") {
-    return checkFailed(
-      id,
-      `the answer is ${describeKind(fn)}, not a function`,
-      "pass a function (a: tf.Tensor2D, b: tf.Tensor2D) => loss.",
-    );
-  }
+  const start = startFunctionCheck(
+    id,
+    "checkCosineLoss",
+    fn,
+    "(a: tf.Tensor2D, b: tf.Tensor2D) => loss",
+    options,
+    1e-4,
+  );
+  if ("passed" in start) return start;
+  const { seed, tolerance } = start;
   for (const c of cosineCases(seed)) {
     const k = cosineCandidates(c);
     const got = callLearner(() => fn(tf.tensor2d(c.a), tf.tensor2d(c.b)), readScalar);
@@ -171,17 +169,17 @@ export function checkFeaturePooling(
   fn: FeaturePoolFn,
   options: FunctionCheckOptions = {},
 ): CheckResult {
-  const { seed = 0, tolerance = 1e-5 } = options;
-  checkSeed(seed, "checkFeaturePooling");
-  checkTolerance(tolerance, "checkFeaturePooling");
   const id = "04-feature-pooling";
-  if (typeof fn !== "function") {
-    return checkFailed(
-      id,
-      `the answer is ${describeKind(fn)}, not a function`,
-      "pass a function (teacherFeatures: tf.Tensor2D) => tf.Tensor2D.",
-    );
-  }
+  const start = startFunctionCheck(
+    id,
+    "checkFeaturePooling",
+    fn,
+    "(teacherFeatures: tf.Tensor2D) => tf.Tensor2D",
+    options,
+    1e-5,
+  );
+  if ("passed" in start) return start;
+  const { seed, tolerance } = start;
   for (const n of [3, 1]) {
     const x = normalMatrix(n, 2048, seed + 50 + n);
     const got = callLearner(() => fn(tf.tensor2d(x)), readTensor2D);

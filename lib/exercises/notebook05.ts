@@ -4,8 +4,6 @@ import type { EnsembleTargetFn, SweepCell, SweepChoice, SweepPicker } from "./id
 import { checkFailed, checkPassed, type CheckResult } from "./result.ts";
 import {
   callLearner,
-  checkSeed,
-  checkTolerance,
   closeMatrix,
   copyMatrix,
   describeKind,
@@ -18,6 +16,7 @@ import {
   ok,
   readMatrix,
   softmaxRows,
+  startFunctionCheck,
 } from "./util.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -200,17 +199,17 @@ export function checkEnsembleTarget(
   fn: EnsembleTargetFn,
   options: FunctionCheckOptions = {},
 ): CheckResult {
-  const { seed = 0, tolerance = 1e-6 } = options;
-  checkSeed(seed, "checkEnsembleTarget");
-  checkTolerance(tolerance, "checkEnsembleTarget");
   const id = "05-ensemble-target";
-  if (typeof fn !== "function") {
-    return checkFailed(
-      id,
-      `the answer is ${describeKind(fn)}, not a function`,
-      "pass a function (probsA: number[][], probsB: number[][]) => number[][].",
-    );
-  }
+  const start = startFunctionCheck(
+    id,
+    "checkEnsembleTarget",
+    fn,
+    "(probsA: number[][], probsB: number[][]) => number[][]",
+    options,
+    1e-6,
+  );
+  if ("passed" in start) return start;
+  const { seed, tolerance } = start;
   for (const rows of [6, 1]) {
     const { a, b } = ensembleInputs(seed + rows, rows);
     const k = ensembleCandidates(a, b);

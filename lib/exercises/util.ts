@@ -5,6 +5,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { createRng } from "../random.ts";
+import type { ExerciseId } from "./ids.ts";
+import { checkFailed, type CheckResult } from "./result.ts";
 
 /** A learner value read into plain data, or why it could not be. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; problem: string };
@@ -203,6 +205,32 @@ export function checkTolerance(tolerance: number, check: string): void {
   if (!(tolerance > 0) || !Number.isFinite(tolerance)) {
     throw new RangeError(`${check}: options.tolerance must be a positive number, got ${tolerance}`);
   }
+}
+
+/**
+ * The opening every function check shares: validates the check's own options
+ * (misuse throws) and fails, with the expected signature as the hint, when the
+ * answer is not a function. Without a default tolerance none is validated.
+ */
+export function startFunctionCheck(
+  id: ExerciseId,
+  check: string,
+  fn: unknown,
+  signature: string,
+  options: FunctionCheckOptions,
+  defaultTolerance?: number,
+): { seed: number; tolerance: number } | CheckResult {
+  const { seed = 0, tolerance = defaultTolerance ?? 0 } = options;
+  checkSeed(seed, check);
+  if (defaultTolerance !== undefined) checkTolerance(tolerance, check);
+  if (typeof fn !== "function") {
+    return checkFailed(
+      id,
+      `the answer is ${describeKind(fn)}, not a function`,
+      `pass a function ${signature}.`,
+    );
+  }
+  return { seed, tolerance };
 }
 
 /** An ordinal for hints: 1st, 2nd, 3rd, 4th. */
