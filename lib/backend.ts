@@ -2,7 +2,9 @@
  * Picks the fastest TensorFlow.js backend this machine can train CNNs on:
  * native TensorFlow (tfjs-node-gpu, tfjs-node) when really installed, else wasm
  * (SIMD) with our conv-gradient kernels, else the plain-JS cpu backend.
- * `KD_BACKEND=tensorflow|wasm|cpu|webgpu` overrides the choice.
+ * `KD_BACKEND=tensorflow|wasm|cpu|webgpu` overrides the choice. The wasm
+ * backend runs on one thread unless `KD_WASM_THREADS=N` (or `cores`) asks for
+ * more (lib/wasm_threads.ts).
  */
 import * as tf from "@tensorflow/tfjs";
 import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
@@ -10,6 +12,11 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { registerWasmTrainingKernels } from "./kernels/register.ts";
+import {
+  prepareWasmThreads,
+  wasmThreadsRequested,
+  type WasmThreadsSession,
+} from "./wasm_threads.ts";
 
 /** The backends the library knows how to start. */
 export type BackendName = "tensorflow" | "wasm" | "cpu" | "webgpu";
@@ -125,9 +132,38 @@ async function activateTensorflow(): Promise<string> {
   return `${found.name} installed (native TensorFlow)`;
 }
 
-async function activateWasm(): Promise<void> {
+/** Whether the wasm backend has started in this process (it starts only once). */
+function wasmStarted(): boolean {
+  return tf.engine().registry["wasm"] !== undefined;
+}
+
+/**
+ * Starts the wasm backend, threaded when more than one thread is wanted and
+ * it has not started yet; falls back to one thread
+ * if the threaded start fails. Resolves to a note for the reason, if any.
+ */
+async function activateWasm(threads: number): Promise<string | undefined> {
   registerWasmTrainingKernels();
+  let note: string | undefined;
+  if (threads > 1 && !wasmStarted()) {
+    let session: WasmThreadsSession | undefined;
+    try {
+      session = await prepareWasmThreads(threads);
+      let ok: boolean;
+      try {
+        ok = await tf.setBackend("wasm");
+      } finally {
+        session.restore();
+      }
+      if (ok) return undefined;
+      throw new Error("the threaded wasm backend failed to start");
+    } catch (e) {
+      await session?.abandon();
+      note = `wasm threads failed (${message(e)}), so 1 thread`;
+    }
+  }
   if (!(await tf.setBackend("wasm"))) throw new Error("the wasm backend failed to start");
+  return note;
 }
 
 async function activateCpu(): Promise<void> {
@@ -152,13 +188,12 @@ async function activateWebgpu(): Promise<void> {
 }
 
 /** Starts one backend; resolves to extra words for the reason, or throws. */
-async function activate(name: BackendName): Promise<string | undefined> {
+async function activate(name: BackendName, wasmThreads: number): Promise<string | undefined> {
   switch (name) {
     case "tensorflow":
       return await activateTensorflow();
     case "wasm":
-      await activateWasm();
-      return WASM_REASON;
+      return joinParts([await activateWasm(wasmThreads), WASM_REASON]);
     case "cpu":
       await activateCpu();
       return undefined;
@@ -176,11 +211,13 @@ async function choose(
   envValue: string | undefined,
   prefer: string | undefined,
 ): Promise<BackendChoice> {
+  // Read first so that a bad KD_WASM_THREADS is an error, not a silent fallback.
+  const wasmThreads = wasmThreadsRequested().threads;
   if (envValue !== undefined) {
     const name = parseBackendName(envValue, "KD_BACKEND");
     let extra: string | undefined;
     try {
-      extra = await activate(name);
+      extra = await activate(name, wasmThreads);
     } catch (e) {
       throw new Error(`KD_BACKEND=${name} was requested but failed: ${message(e)}`);
     }
@@ -190,7 +227,7 @@ async function choose(
   if (prefer !== undefined) {
     const name = parseBackendName(prefer, "prefer");
     try {
-      return choice(name, [`preferred by caller`, await activate(name)]);
+      return choice(name, [`preferred by caller`, await activate(name, wasmThreads)]);
     } catch (e) {
       notes.push(`preferred ${name} failed (${message(e)})`);
     }
@@ -205,8 +242,8 @@ async function choose(
     notes.push("tfjs-node not installed");
   }
   try {
-    await activateWasm();
-    return choice("wasm", [...notes, WASM_REASON]);
+    const note = await activateWasm(wasmThreads);
+    return choice("wasm", [...notes, note, WASM_REASON]);
   } catch (e) {
     notes.push(`wasm failed (${message(e)})`);
   }
@@ -214,8 +251,12 @@ async function choose(
   return choice("cpu", [...notes, "plain JS, slow for CNNs"]);
 }
 
+function joinParts(parts: (string | undefined)[]): string {
+  return parts.filter((p) => p !== undefined && p !== "").join("; ");
+}
+
 function choice(name: BackendName, parts: (string | undefined)[]): BackendChoice {
-  return { name, reason: parts.filter((p) => p !== undefined && p !== "").join("; ") };
+  return { name, reason: joinParts(parts) };
 }
 
 let cached: { key: string; choice: Promise<BackendChoice> } | undefined;
