@@ -38,6 +38,7 @@ if (!only) {
       ["notebook code", ["run", "-A", "scripts/notebook_code.ts", "--check-format"]],
       ["lint", ["lint", ".", ".notebook_code/"]],
       ["types", ["check", "lib/", "test/", "scripts/", ".notebook_code/"]],
+      ["README example", ["check", "--doc-only", "README.md"]],
     ] as const
   ) {
     if (!(await step(label, [...args])).ok) failures.push(label);
