@@ -56,6 +56,18 @@ export function sumMiddle(
 
 /** Builds the kernel function around the stock wasm Sum (innermost axes, other dtypes). */
 export function createSumWasm(stock: tf.KernelFunc): tf.KernelFunc {
+  return blockReduction(stock, counts, false);
+}
+
+/**
+ * The body Sum and Mean share: a contiguous block of axes reduced in place,
+ * divided by the count at the end for a mean. `counts` records the paths taken.
+ */
+export function blockReduction(
+  stock: tf.KernelFunc,
+  counts: { fast: number; fallback: number },
+  mean: boolean,
+): tf.KernelFunc {
   return (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
     const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
@@ -64,8 +76,12 @@ export function createSumWasm(stock: tf.KernelFunc): tf.KernelFunc {
     const block = x.dtype === "float32" && new Set(axes).size === axes.length
       ? contiguousBlock(x.shape, axes)
       : undefined;
-    // Innermost blocks (inner 1) need no transpose: the stock kernel is fine there.
-    if (backend === undefined || block === undefined || block[2] === 1 || block[1] === 1) {
+    // Innermost blocks (inner 1) need no transpose: the stock kernel is fine there. A mean over
+    // no elements is left to the stock kernel too (its NaN).
+    if (
+      backend === undefined || block === undefined || block[2] === 1 || block[1] === 1 ||
+      (mean && block[1] === 0)
+    ) {
       counts.fallback++;
       return stock(args);
     }
@@ -77,7 +93,10 @@ export function createSumWasm(stock: tf.KernelFunc): tf.KernelFunc {
     if (outer * inner > 0) {
       const dst = backend.typedArrayFromHeap(out) as Float32Array;
       if (m === 0) dst.fill(0);
-      else sumMiddle(backend.typedArrayFromHeap(x) as Float32Array, outer, m, inner, dst);
+      else {
+        const x32 = backend.typedArrayFromHeap(x) as Float32Array;
+        sumMiddle(x32, outer, m, inner, dst, mean ? 1 / m : 1);
+      }
     }
     return out;
   };
