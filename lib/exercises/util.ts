@@ -4,6 +4,7 @@
  * exception), reading its result, and formatting numbers for hints.
  */
 import * as tf from "@tensorflow/tfjs";
+import { softmaxWithTemperature } from "../charts/temperature.ts";
 import { createRng } from "../random.ts";
 import type { ExerciseId } from "./ids.ts";
 import { checkFailed, type CheckResult } from "./result.ts";
@@ -173,12 +174,7 @@ export function normalMatrix(rows: number, cols: number, seed: number, scale = 1
 
 /** Row-wise numerically stable softmax of plain numbers. */
 export function softmaxRows(m: number[][]): number[][] {
-  return m.map((row) => {
-    const top = Math.max(...row);
-    const e = row.map((z) => Math.exp(z - top));
-    const s = e.reduce((a, b) => a + b, 0);
-    return e.map((v) => v / s);
-  });
+  return m.map((row) => softmaxWithTemperature(row, 1));
 }
 
 export const mapMatrix = (m: number[][], f: (v: number, i: number, j: number) => number) =>
