@@ -17,6 +17,7 @@ import {
   wasmThreadsRequested,
   type WasmThreadsSession,
 } from "./wasm_threads.ts";
+import { readEnv } from "./env.ts";
 
 /** The backends the library knows how to start. */
 export type BackendName = "tensorflow" | "wasm" | "cpu" | "webgpu";
@@ -54,15 +55,6 @@ export function parseBackendName(value: string, source = "KD_BACKEND"): BackendN
   throw new Error(
     `${source}="${value}" is not a known backend; valid values: ${BACKEND_NAMES.join(", ")}`,
   );
-}
-
-function readEnv(name: string): string | undefined {
-  try {
-    const v = Deno.env.get(name)?.trim();
-    return v ? v : undefined;
-  } catch {
-    return undefined; // no env permission: behave as if unset
-  }
 }
 
 function isFile(path: string): boolean {

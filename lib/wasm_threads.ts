@@ -32,6 +32,7 @@ import { setThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { EventEmitter } from "node:events";
 import os from "node:os";
 import { Worker as NodeWorker } from "node:worker_threads";
+import { readEnv } from "./env.ts";
 
 /** Environment variable that sets the number of threads (1 turns threads off). */
 export const WASM_THREADS_ENV = "KD_WASM_THREADS";
@@ -80,15 +81,6 @@ export function parseWasmThreads(
     return { threads: Math.min(n, MAX_WASM_THREADS), source: `${WASM_THREADS_ENV}=${n}` };
   }
   return { threads: 1, source: "default" };
-}
-
-function readEnv(name: string): string | undefined {
-  try {
-    const v = Deno.env.get(name)?.trim();
-    return v ? v : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
