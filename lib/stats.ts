@@ -20,3 +20,24 @@ export function formatMeanSd(s: MeanSd): string {
   const pct = (v: number) => (100 * v).toFixed(2);
   return s.n > 1 ? `${pct(s.mean)} ± ${pct(s.sd)} % (${s.n} seeds)` : `${pct(s.mean)} %`;
 }
+
+/** One experiment repeated over seeds: every run, and its final test accuracies summarised. */
+export interface SeededRuns<R> {
+  readonly runs: R[];
+  readonly accuracy: MeanSd;
+}
+
+/**
+ * Runs `run(seed)` for each seed, one after another (runs share the CPU), and
+ * summarises their `finalTestAccuracy` as mean ± sd. `runs[0]` is the first
+ * seed's run, the one a notebook draws when it shows a single history.
+ */
+export async function overSeeds<R extends { readonly finalTestAccuracy: number }>(
+  seeds: readonly number[],
+  run: (seed: number) => Promise<R>,
+): Promise<SeededRuns<R>> {
+  if (seeds.length === 0) throw new RangeError("overSeeds needs at least one seed");
+  const runs: R[] = [];
+  for (const seed of seeds) runs.push(await run(seed));
+  return { runs, accuracy: meanSd(runs.map((r) => r.finalTestAccuracy)) };
+}

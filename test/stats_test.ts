@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatMeanSd, meanSd } from "../lib/stats.ts";
+import { formatMeanSd, meanSd, overSeeds } from "../lib/stats.ts";
 
 Deno.test("meanSd: sample standard deviation, formatted as percentages", () => {
   // mean 0.97, deviations ±0.01 → sd = sqrt((1e-4 + 0 + 1e-4) / 2) = 0.01.
@@ -9,4 +9,22 @@ Deno.test("meanSd: sample standard deviation, formatted as percentages", () => {
   assert.equal(formatMeanSd(s), "97.00 ± 1.00 % (3 seeds)");
   assert.equal(formatMeanSd(meanSd([0.5])), "50.00 %");
   assert.throws(() => meanSd([]), /at least one value/);
+});
+
+Deno.test("overSeeds: runs each seed in order and summarises the final accuracies", async () => {
+  const order: number[] = [];
+  const { runs, accuracy } = await overSeeds([3, 1, 2], async (seed) => {
+    order.push(seed);
+    await Promise.resolve();
+    return { seed, finalTestAccuracy: 0.9 + seed / 100 };
+  });
+  assert.deepEqual(order, [3, 1, 2]);
+  assert.deepEqual(runs.map((r) => r.seed), [3, 1, 2]);
+  // 0.93, 0.91, 0.92: mean 0.92, sd sqrt((1e-4 + 1e-4 + 0) / 2) = 0.01.
+  assert.ok(Math.abs(accuracy.mean - 0.92) < 1e-12);
+  assert.ok(Math.abs(accuracy.sd - 0.01) < 1e-12);
+  assert.equal(accuracy.n, 3);
+  await assert.rejects(() => overSeeds([], () => Promise.resolve({ finalTestAccuracy: 1 })), {
+    message: "overSeeds needs at least one seed",
+  });
 });
