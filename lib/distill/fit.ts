@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { batchIndices, type Dataset, toTensors } from "../data/dataset.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { evaluateAccuracy } from "./evaluate.ts";
+import { FusedAdam } from "./fused_adam.ts";
 import {
   forward,
   gatherStored,
@@ -92,9 +93,9 @@ export interface FitResult {
   finalTestAccuracy: number;
 }
 
-/** Adam with PyTorch's defaults. */
+/** Adam with PyTorch's defaults (one fused kernel per variable on wasm, same numbers). */
 export function defaultOptimizer(learningRate = 0.001): tf.Optimizer {
-  return tf.train.adam(learningRate, 0.9, 0.999, 1e-8);
+  return new FusedAdam(learningRate, 0.9, 0.999, 1e-8);
 }
 
 function checkOptions(o: FitOptions, terms: readonly LossTerm[]): void {

@@ -1,0 +1,90 @@
+/**
+ * One Adam step for one variable in a single pass over its elements, for the
+ * wasm backend. Stock tfjs runs Adam as about twelve tensor operations per
+ * variable — each a kernel call with its own allocation and memory pass — which
+ * cost the lesson-A teacher ~200 kernel calls per training step. Each
+ * intermediate here is rounded to float32 (`Math.fround`) in the stock order, so
+ * the result is bit-identical to the stock chain: float64 arithmetic rounded to
+ * float32 gives the correctly rounded float32 result for +, −, ×, ÷ and √.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { asHeapBackend, f32 } from "./wasm_heap.ts";
+
+/** Name of the kernel: inputs `{value, m, v, gradient}`, outputs `[value, m, v]`. */
+export const ADAM_UPDATE = "KdAdamUpdate";
+
+let calls = 0;
+
+/** How many times the kernel ran since start-up (tests check that the fused path is taken). */
+export function adamUpdateCount(): number {
+  return calls;
+}
+
+/** The step's scalars, each already what the stock chain uses. */
+export interface AdamScalars {
+  beta1: number;
+  beta2: number;
+  learningRate: number;
+  epsilon: number;
+  /** 1 − β₁ᵗ and 1 − β₂ᵗ: the bias corrections of step t. */
+  correction1: number;
+  correction2: number;
+}
+
+/** Writes the updated value and moments; inputs are left untouched. Exported for tests. */
+export function adamUpdateInto(
+  value: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  g: Float32Array,
+  out: { value: Float32Array; m: Float32Array; v: Float32Array },
+  s: AdamScalars,
+): void {
+  const f = Math.fround;
+  // The stock chain multiplies by scalar tensors, which are float32.
+  const b1 = f(s.beta1), omb1 = f(1 - s.beta1);
+  const b2 = f(s.beta2), omb2 = f(1 - s.beta2);
+  const c1 = f(s.correction1), c2 = f(s.correction2);
+  const eps = f(s.epsilon), negLr = f(-s.learningRate);
+  for (let i = 0; i < value.length; i++) {
+    const gi = g[i];
+    const m1 = f(f(m[i] * b1) + f(gi * omb1));
+    const v1 = f(f(v[i] * b2) + f(f(gi * gi) * omb2));
+    const denom = f(f(Math.sqrt(f(v1 / c2))) + eps);
+    out.m[i] = m1;
+    out.v[i] = v1;
+    out.value[i] = f(f(f(f(m1 / c1) / denom) * negLr) + value[i]);
+  }
+}
+
+function adamUpdateWasm(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo[] {
+  const backend = asHeapBackend(args.backend);
+  if (backend === undefined) throw new Error(`${ADAM_UPDATE} needs the wasm backend's heap`);
+  const { value, m, v, gradient } = args.inputs as Record<string, tf.TensorInfo>;
+  calls++;
+  const outs = [value, m, v].map((t) => backend.makeOutput(t.shape, "float32"));
+  // Views after every makeOutput: an allocation may have grown (moved) the heap.
+  adamUpdateInto(
+    f32(backend, value),
+    f32(backend, m),
+    f32(backend, v),
+    f32(backend, gradient),
+    { value: f32(backend, outs[0]), m: f32(backend, outs[1]), v: f32(backend, outs[2]) },
+    args.attrs as unknown as AdamScalars,
+  );
+  return outs;
+}
+
+/** Registers the kernel for wasm (idempotent). */
+export function registerAdamUpdateWasm(): void {
+  if (tf.getKernel(ADAM_UPDATE, "wasm") !== undefined) return;
+  tf.registerKernel({
+    kernelName: ADAM_UPDATE,
+    backendName: "wasm",
+    kernelFunc: adamUpdateWasm as unknown as tf.KernelFunc,
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * The fused Adam step (lib/kernels/adam_update.ts, lib/distill/fused_adam.ts)
+ * against hand-computed numbers and against tfjs's own Adam, bit for bit.
+ */
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { adamUpdateCount, adamUpdateInto } from "../lib/kernels/adam_update.ts";
+import { registerWasmTrainingKernels } from "../lib/kernels/register.ts";
+import { FusedAdam } from "../lib/distill/fused_adam.ts";
+import { createRng } from "../lib/random.ts";
+
+Deno.test("adamUpdateInto: the first step moves a weight by the learning rate", () => {
+  // Step 1 from zero moments: m = 0.1·g, v = 0.001·g², corrected m̂ = g, v̂ = g², so the
+  // weight moves by −lr·g/(|g| + ε) ≈ −lr·sign(g) — here 1 → 0.999 and −2 → −1.999.
+  const out = { value: new Float32Array(2), m: new Float32Array(2), v: new Float32Array(2) };
+  adamUpdateInto(
+    Float32Array.of(1, -2),
+    new Float32Array(2),
+    new Float32Array(2),
+    Float32Array.of(0.5, -4),
+    out,
+    {
+      beta1: 0.9,
+      beta2: 0.999,
+      learningRate: 0.001,
+      epsilon: 1e-8,
+      correction1: 0.1,
+      correction2: 0.001,
+    },
+  );
+  assert.deepEqual(Array.from(out.m), [Math.fround(0.05), Math.fround(-0.4)]);
+  assert.ok(Math.abs(out.v[0] - 0.00025) < 1e-9 && Math.abs(out.v[1] - 0.016) < 1e-8);
+  assert.ok(Math.abs(out.value[0] - 0.999) < 1e-6, `${out.value[0]}`);
+  assert.ok(Math.abs(out.value[1] + 1.999) < 1e-6, `${out.value[1]}`);
+});
+
+/** Weights and optimizer state after 20 steps of `optimizer` on a small seeded MLP. */
+async function train(optimizer: tf.Optimizer): Promise<Float32Array[]> {
+  const rng = createRng(3);
+  const input = tf.input({ shape: [6] });
+  const hidden = tf.layers.dense({
+    units: 5,
+    activation: "tanh",
+    kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+    biasInitializer: tf.initializers.randomUniform({ minval: -0.1, maxval: 0.1, seed: 2 }),
+  }).apply(input) as tf.SymbolicTensor;
+  const output = tf.layers.dense({
+    units: 3,
+    kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }),
+  }).apply(hidden) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: output });
+  const x = tf.tensor2d(Float32Array.from({ length: 8 * 6 }, () => rng.normal()), [8, 6]);
+  const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1], "int32"), 3);
+  const step = () =>
+    optimizer.minimize(() =>
+      tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor)
+    );
+  step(); // the first step creates the moments
+  const tensorsAfterFirst = tf.memory().numTensors;
+  for (let i = 1; i < 20; i++) step();
+  assert.equal(tf.memory().numTensors, tensorsAfterFirst, "no tensor leaks per step");
+  const state = (await optimizer.getWeights()).map((w) => w.tensor);
+  const result = [...model.getWeights(), ...state].map((t) => t.dataSync() as Float32Array);
+  tf.dispose([x, y, state[0]]);
+  optimizer.dispose();
+  model.dispose();
+  return result;
+}
+
+Deno.test("FusedAdam on wasm: bit-identical weights and moments to tfjs's Adam", async () => {
+  registerWasmTrainingKernels();
+  await tf.setBackend("wasm");
+  const stock = await train(tf.train.adam(0.01, 0.9, 0.999, 1e-8));
+  const before = adamUpdateCount();
+  const fused = await train(new FusedAdam(0.01, 0.9, 0.999, 1e-8));
+  // 4 variables × 20 steps, each one kernel call.
+  assert.equal(adamUpdateCount() - before, 80);
+  assert.equal(fused.length, stock.length);
+  fused.forEach((values, i) => assert.deepEqual(values, stock[i], `tensor ${i} differs`));
+});
+
+Deno.test("FusedAdam elsewhere: the stock step runs, with the same results", async () => {
+  await tf.setBackend("cpu");
+  const before = adamUpdateCount();
+  const stock = await train(tf.train.adam(0.01, 0.9, 0.999, 1e-8));
+  const fused = await train(new FusedAdam(0.01, 0.9, 0.999, 1e-8));
+  assert.equal(adamUpdateCount(), before, "the wasm kernel did not run on cpu");
+  fused.forEach((values, i) => assert.deepEqual(values, stock[i], `tensor ${i} differs`));
+  await tf.setBackend("wasm");
+});
