@@ -5,7 +5,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
+import { registerAdamUpdateWasm } from "./adam_update.ts";
 import { createBatchMatMulWasm } from "./batch_mat_mul.ts";
+import { registerBatchNormWasm } from "./batch_norm.ts";
 import { createCastWasm } from "./cast.ts";
 import { conv2dBackpropFilterWasm } from "./conv2d_backprop_filter.ts";
 import { createConv2dWasm } from "./conv2d_single_output.ts";
@@ -105,6 +107,8 @@ export function registerWasmTrainingKernels(): string[] {
   install(filterGradConfig);
   install(inputGradConfig);
   for (const { ours } of speed().values()) install(ours);
+  registerAdamUpdateWasm();
+  registerBatchNormWasm();
   return [filterGradConfig.kernelName, inputGradConfig.kernelName];
 }
 

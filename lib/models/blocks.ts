@@ -1,5 +1,6 @@
 /** Layer helpers shared by the lesson models: seeded, PyTorch- or Keras-initialised. */
 import * as tf from "@tensorflow/tfjs";
+import { BatchNorm } from "./batch_norm.ts";
 import { initializers, type InitScheme } from "./init.ts";
 
 /** Names of the outputs a model may expose, in this order. */
@@ -46,9 +47,7 @@ export function dense(
 
 /** BatchNorm with PyTorch's defaults (momentum 0.1 there is 0.9 here; eps 1e-5). */
 export function batchNorm(x: tf.SymbolicTensor): tf.SymbolicTensor {
-  return tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }).apply(
-    x,
-  ) as tf.SymbolicTensor;
+  return new BatchNorm({ momentum: 0.9, epsilon: 1e-5 }).apply(x) as tf.SymbolicTensor;
 }
 
 export function relu(x: tf.SymbolicTensor): tf.SymbolicTensor {

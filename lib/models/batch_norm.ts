@@ -1,0 +1,108 @@
+/**
+ * Batch normalisation over the last (channel) axis with PyTorch's defaults,
+ * as a layer. In training it runs our fused wasm kernels (see
+ * lib/kernels/batch_norm.ts) where they are registered, and tfjs's moments +
+ * batchNorm elsewhere; at inference both use the moving statistics. Weights,
+ * their order and names, and the moving-average update are those of
+ * tf.layers.batchNormalization.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { BATCH_NORM_TRAIN } from "../kernels/batch_norm.ts";
+
+type LayerVariable = ReturnType<tf.layers.Layer["addWeight"]>;
+type Initializer = ReturnType<typeof tf.initializers.zeros>;
+
+export interface BatchNormArgs {
+  /** Weight of the old moving statistics per step: PyTorch's momentum 0.1 is 0.9 here. */
+  momentum?: number;
+  /** Added to the variance before the square root (PyTorch: 1e-5). */
+  epsilon?: number;
+  name?: string;
+}
+
+export class BatchNorm extends tf.layers.Layer {
+  static readonly className = "BatchNorm";
+  readonly momentum: number;
+  readonly epsilon: number;
+  private gamma?: LayerVariable;
+  private beta?: LayerVariable;
+  private movingMean?: LayerVariable;
+  private movingVariance?: LayerVariable;
+
+  constructor(args: BatchNormArgs = {}) {
+    super(args);
+    this.momentum = args.momentum ?? 0.9;
+    this.epsilon = args.epsilon ?? 1e-5;
+    this.supportsMasking = true;
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const channels = shape[shape.length - 1];
+    if (channels === null || channels === undefined) {
+      throw new Error(`${this.name}: the channel axis (last) must have a known size`);
+    }
+    const c = [channels];
+    this.gamma = this.addWeight("gamma", c, "float32", tf.initializers.ones());
+    this.beta = this.addWeight("beta", c, "float32", tf.initializers.zeros());
+    // Not trainable: only the moving-average update below writes them.
+    const stat = (name: string, init: Initializer) =>
+      this.addWeight(name, c, "float32", init, undefined, false);
+    this.movingMean = stat("moving_mean", tf.initializers.zeros());
+    this.movingVariance = stat("moving_variance", tf.initializers.ones());
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return inputShape;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const gamma = this.gamma!.read();
+      const beta = this.beta!.read();
+      if (kwargs.training !== true) {
+        return tf.batchNorm(
+          x,
+          this.movingMean!.read(),
+          this.movingVariance!.read(),
+          beta,
+          gamma,
+          this.epsilon,
+        );
+      }
+      const [y, mean, variance] = this.normalizeBatch(x, gamma, beta);
+      // tfjs-layers' update: moving ← moving − (moving − batch)·(1 − momentum).
+      const updates: [LayerVariable, tf.Tensor][] = [
+        [this.movingMean!, mean],
+        [this.movingVariance!, variance],
+      ];
+      for (const [moving, batch] of updates) {
+        const old = moving.read();
+        moving.write(tf.sub(old, tf.mul(tf.sub(old, batch), 1 - this.momentum)));
+      }
+      return y;
+    });
+  }
+
+  /** y, and the batch's mean and biased variance per channel. */
+  private normalizeBatch(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor[] {
+    if (
+      x.dtype === "float32" && tf.getBackend() === "wasm" &&
+      tf.getKernel(BATCH_NORM_TRAIN, "wasm") !== undefined
+    ) {
+      return tf.engine().runKernel(BATCH_NORM_TRAIN, { x, gamma, beta }, {
+        epsilon: this.epsilon,
+      }) as tf.Tensor[];
+    }
+    const axes = x.shape.slice(0, -1).map((_, i) => i);
+    const { mean, variance } = tf.moments(x, axes);
+    return [tf.batchNorm(x, mean, variance, beta, gamma, this.epsilon), mean, variance];
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon };
+  }
+}
+tf.serialization.registerClass(BatchNorm);
