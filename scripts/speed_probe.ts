@@ -1,15 +1,21 @@
 /**
- * Training-speed probe: the lesson-A teacher on random 28×28 data, batch 100,
- * Adam 1e-3, on the wasm backend with our conv-gradient kernels.
+ * Training-speed probe: a library model (the lesson-A teacher by default, or
+ * lesson C's DeepNN) on random data, one training step as `fit` takes it
+ * (cross-entropy, the default Adam), on the wasm backend with our kernels.
  *
- *   deno run -A scripts/speed_probe.ts [--batches 10] [--warmup 2] [--profile] [--backend cpu]
+ *   deno run -A scripts/speed_probe.ts [--model teacher|deepnn] [--batches 10] [--warmup 2]
+ *     [--profile] [--backend cpu]
  *
  * --profile times every kernel (self time, nested kernel calls excluded) and
  * prints the costliest ones per training step.
  */
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
-import { registerWasmTrainingKernels } from "../lib/kernels/register.ts";
+import { describeBackend, ensureBackend } from "../lib/backend.ts";
+import { defaultOptimizer } from "../lib/distill/fit.ts";
+import { crossEntropy } from "../lib/distill/losses.ts";
+import { forward } from "../lib/distill/outputs.ts";
+import { cifarDeepNN, mnistTeacher } from "../lib/models/mod.ts";
 
 const { values: opts } = parseArgs({
   args: Deno.args,
@@ -18,33 +24,20 @@ const { values: opts } = parseArgs({
     warmup: { type: "string", default: "2" },
     backend: { type: "string", default: "wasm" },
     profile: { type: "boolean", default: false },
+    model: { type: "string", default: "teacher" },
   },
 });
-const BATCH = 100;
+const MODELS: Record<string, { build: () => tf.LayersModel; shape: number[]; batch: number }> = {
+  teacher: { build: () => mnistTeacher({ seed: 0 }), shape: [28, 28, 1], batch: 100 },
+  deepnn: { build: () => cifarDeepNN({ seed: 0 }), shape: [32, 32, 3], batch: 128 },
+};
+const chosen = MODELS[opts.model];
+if (chosen === undefined) {
+  throw new Error(`--model ${opts.model}: choose one of ${Object.keys(MODELS).join(", ")}`);
+}
+const BATCH = chosen.batch;
 const batches = Number(opts.batches);
 const warmup = Number(opts.warmup);
-
-function teacher(): tf.LayersModel {
-  const convBnRelu = (filters: number, kernelSize: number, inputShape?: number[]) => [
-    tf.layers.conv2d({ filters, kernelSize, padding: "same", inputShape }),
-    tf.layers.batchNormalization(),
-    tf.layers.reLU(),
-  ];
-  const model = tf.sequential({
-    layers: [
-      ...convBnRelu(16, 5, [28, 28, 1]),
-      ...convBnRelu(16, 3),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      ...convBnRelu(32, 3),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: 300, activation: "relu" }),
-      tf.layers.dense({ units: 10, activation: "softmax" }),
-    ],
-  });
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: "categoricalCrossentropy" });
-  return model;
-}
 
 /** Per-kernel self time, gathered by wrapping every kernel of the backend. */
 class KernelTimer {
@@ -80,24 +73,33 @@ class KernelTimer {
   }
 }
 
-if (opts.backend === "wasm") {
-  await import("@tensorflow/tfjs-backend-wasm");
-  registerWasmTrainingKernels();
+// Through the library's selection, so KD_WASM_THREADS and our kernels apply as in training.
+const backend = await ensureBackend({ prefer: opts.backend });
+if (backend.name !== opts.backend) {
+  throw new Error(`backend ${opts.backend} failed: ${describeBackend(backend)}`);
 }
-if (!(await tf.setBackend(opts.backend))) throw new Error(`backend ${opts.backend} failed`);
+console.log(describeBackend(backend));
 const timer = opts.profile ? new KernelTimer() : undefined;
 timer?.install(opts.backend);
 
-const model = teacher();
-const x = tf.randomNormal([BATCH, 28, 28, 1], 0, 1, "float32", 1);
-const y = tf.oneHot(tf.randomUniform([BATCH], 0, 10, "int32", 2), 10);
+const model = chosen.build();
+const optimizer = defaultOptimizer(1e-3);
+const x = tf.randomNormal([BATCH, ...chosen.shape], 0, 1, "float32", 1);
+const y = tf.randomUniform([BATCH], 0, 10, "int32", 2) as tf.Tensor1D;
+const trainStep = (): number =>
+  tf.tidy(() =>
+    optimizer.minimize(
+      () => crossEntropy(forward(model, x, true).logits!, y),
+      true,
+    )!.dataSync()[0]
+  );
 
 const stepMs: number[] = [];
 let loss = NaN;
 for (let i = 0; i < warmup + batches; i++) {
   if (i === warmup) timer?.reset();
   const t0 = performance.now();
-  loss = await model.trainOnBatch(x, y) as number;
+  loss = trainStep();
   if (i >= warmup) stepMs.push(performance.now() - t0);
 }
 const totalMs = stepMs.reduce((a, b) => a + b, 0);
