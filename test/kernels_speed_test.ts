@@ -248,6 +248,7 @@ Deno.test("MaxPoolGrad matches cpu, ties included", async () => {
     );
   }
   assert.equal(delta(maxPoolGradCounts(), before).fast, cases.length);
+  assert.equal(delta(maxPoolGradCounts(), before).twoByTwo, 2, "the first two take the 2×2 path");
 });
 
 Deno.test("Conv2D with one output channel matches cpu", async () => {

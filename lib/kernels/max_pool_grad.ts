@@ -8,11 +8,53 @@
 import * as tf from "@tensorflow/tfjs";
 import { asHeapBackend } from "./wasm_heap.ts";
 
-const counts = { fast: 0, fallback: 0 };
+const counts = { fast: 0, fallback: 0, twoByTwo: 0 };
 
-/** How often each path ran since start-up. */
-export function maxPoolGradCounts(): { fast: number; fallback: number } {
+/** How often each path ran since start-up (`twoByTwo`: of the fast ones, the 2×2 special case). */
+export function maxPoolGradCounts(): { fast: number; fallback: number; twoByTwo: number } {
   return { ...counts };
+}
+
+/**
+ * 2×2 windows with stride 2 and no padding (every pooling in the lessons): the
+ * windows do not overlap, so each dy lands on exactly one input pixel, chosen
+ * among four with the same first-maximum rule as the general loop.
+ */
+function maxPool2x2GradInto(
+  x: Float32Array,
+  dy: Float32Array,
+  info: tf.backend_util.Conv2DInfo,
+  dx: Float32Array,
+): void {
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo } =
+    info;
+  dx.fill(0);
+  const rowStride = W * C;
+  for (let n = 0; n < N; n++) {
+    for (let i = 0; i < Ho; i++) {
+      for (let j = 0; j < Wo; j++) {
+        const p00 = ((n * H + 2 * i) * W + 2 * j) * C;
+        const p01 = p00 + C;
+        const p10 = p00 + rowStride;
+        const p11 = p10 + C;
+        const q = ((n * Ho + i) * Wo + j) * C;
+        for (let k = 0; k < C; k++) {
+          let best = x[p00 + k];
+          let at = p00 + k;
+          if (x[p01 + k] > best) {
+            best = x[p01 + k];
+            at = p01 + k;
+          }
+          if (x[p10 + k] > best) {
+            best = x[p10 + k];
+            at = p10 + k;
+          }
+          if (x[p11 + k] > best) at = p11 + k;
+          dx[at] = dy[q + k];
+        }
+      }
+    }
+  }
 }
 
 /** dx (zeroed by this function) from x, dy and the pooling geometry. Exported for tests. */
@@ -35,6 +77,13 @@ export function maxPoolGradInto(
     effectiveFilterWidth: fw,
   } = info;
   const { top, left } = info.padInfo;
+  if (
+    fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0 &&
+    info.dilationHeight === 1 && info.dilationWidth === 1
+  ) {
+    counts.twoByTwo++;
+    return maxPool2x2GradInto(x, dy, info, dx);
+  }
   dx.fill(0);
   const best = new Float32Array(C);
   const where = new Int32Array(C);
