@@ -1,6 +1,7 @@
 /** Layer helpers shared by the lesson models: seeded, PyTorch- or Keras-initialised. */
 import * as tf from "@tensorflow/tfjs";
 import { BatchNorm } from "./batch_norm.ts";
+import { SameConv2D } from "./conv.ts";
 import { initializers, type InitScheme } from "./init.ts";
 
 /** Names of the outputs a model may expose, in this order. */
@@ -11,7 +12,11 @@ export interface BlockContext {
   readonly nextSeed: () => number;
 }
 
-/** A stride-1 "same" convolution (PyTorch's `padding = k // 2` for odd k). */
+/**
+ * A stride-1 "same" convolution (PyTorch's `padding = k // 2` for odd k). Linear ones
+ * (followed by batch norm) use SameConv2D, which skips the unused gradient of a model's
+ * input; with ReLU, tfjs already trains unfused and the stock layer does the same.
+ */
 export function conv(
   ctx: BlockContext,
   x: tf.SymbolicTensor,
@@ -20,13 +25,11 @@ export function conv(
   activation: "relu" | "linear" = "linear",
 ): tf.SymbolicTensor {
   const inChannels = x.shape[x.shape.length - 1] as number;
-  return tf.layers.conv2d({
-    filters,
-    kernelSize,
-    padding: "same",
-    activation,
-    ...initializers(ctx.scheme, kernelSize * kernelSize * inChannels, ctx.nextSeed),
-  }).apply(x) as tf.SymbolicTensor;
+  const init = initializers(ctx.scheme, kernelSize * kernelSize * inChannels, ctx.nextSeed);
+  const layer = activation === "linear"
+    ? new SameConv2D({ filters, kernelSize, ...init })
+    : tf.layers.conv2d({ filters, kernelSize, padding: "same", activation, ...init });
+  return layer.apply(x) as tf.SymbolicTensor;
 }
 
 export function dense(

@@ -1,5 +1,6 @@
 export { countTrainableParams, type OutputKind } from "./blocks.ts";
 export { BatchNorm, type BatchNormArgs } from "./batch_norm.ts";
+export { SameConv2D, type SameConv2DArgs } from "./conv.ts";
 export { SeededDropout } from "./dropout.ts";
 export { type InitScheme } from "./init.ts";
 export { type CnnOptions, mnistStudent, mnistTeacher } from "./mnist_cnn.ts";
