@@ -16,6 +16,7 @@ import { maxPoolGradCounts } from "../lib/kernels/max_pool_grad.ts";
 import { meanCounts } from "../lib/kernels/mean.ts";
 import { sumCounts } from "../lib/kernels/sum.ts";
 import { tileCounts, tileInto } from "../lib/kernels/tile.ts";
+import { tiledTransposeWins, transposeCounts, transposeInto } from "../lib/kernels/transpose.ts";
 
 const TOL = 1e-5;
 
@@ -249,6 +250,46 @@ Deno.test("MaxPoolGrad matches cpu, ties included", async () => {
   }
   assert.equal(delta(maxPoolGradCounts(), before).fast, cases.length);
   assert.equal(delta(maxPoolGradCounts(), before).twoByTwo, 2, "the first two take the 2×2 path");
+});
+
+Deno.test("transposeInto equals tf.transpose for every kind of perm", async () => {
+  await tf.setBackend("cpu");
+  const cases: Array<[number[], number[]]> = [
+    [[10, 28, 28, 16], [3, 1, 2, 0]], // a filter gradient's input
+    [[10, 28, 28, 16], [1, 2, 0, 3]], // its dy: innermost axes agree, runs copied
+    [[4, 7, 7, 32], [0, 3, 1, 2]], // flatten in channel-first order
+    [[37, 19], [1, 0]], // tiles with ragged edges
+    [[3, 5, 2, 7, 4], [4, 0, 3, 1, 2]],
+    [[6], [0]],
+  ];
+  let seed = 500;
+  for (const [shape, perm] of cases) {
+    const x = randomValues(tf.util.sizeFromShape(shape), seed++);
+    const out = new Float32Array(x.length);
+    transposeInto(x, shape, perm, out);
+    const ref = tf.tidy(() => tf.transpose(tf.tensor(x, shape), perm).dataSync());
+    assert.deepEqual(out, ref, `[${shape}] perm [${perm}]`);
+  }
+  await tf.setBackend("wasm");
+});
+
+Deno.test("Transpose on wasm: the tiled walk serves large strides only, and matches cpu", async () => {
+  registerWasmTrainingKernels();
+  assert.equal(tiledTransposeWins([128, 32, 32, 128], [3, 1, 2, 0]), true);
+  assert.equal(tiledTransposeWins([100, 28, 28, 16], [3, 1, 2, 0]), false, "stride 12,544");
+  assert.equal(tiledTransposeWins([128, 32, 32, 64], [1, 2, 0, 3]), false, "innermost kept");
+  const before = transposeCounts();
+  // Stride of the output's innermost axis: 2·2·4,100 = 16,400 elements ≥ 16,384.
+  await check("Transpose", { x: f32([3, 2, 2, 4100], 510) }, { perm: [3, 1, 2, 0] }, "tiled");
+  await check("Transpose", { x: f32([10, 28, 28, 16], 511) }, { perm: [3, 1, 2, 0] }, "stock");
+  const ints = {
+    values: Int32Array.from({ length: 3 * 4100 }, (_, i) => i),
+    shape: [3, 4100],
+    dtype: "int32" as const,
+  };
+  await check("Transpose", { x: ints }, { perm: [1, 0] }, "int32, stride 4,100: stock");
+  const d = delta(transposeCounts(), before);
+  assert.deepEqual([d.fast, d.fallback], [1, 2]);
 });
 
 Deno.test("Conv2D with one output channel matches cpu", async () => {

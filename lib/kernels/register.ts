@@ -17,6 +17,7 @@ import { createMaxPoolGradWasm } from "./max_pool_grad.ts";
 import { createMeanWasm } from "./mean.ts";
 import { createSumWasm } from "./sum.ts";
 import { createTileWasm } from "./tile.ts";
+import { createTransposeWasm } from "./transpose.ts";
 
 const BACKEND = "wasm";
 
@@ -30,6 +31,7 @@ export const WASM_SPEED_KERNELS = [
   "Identity",
   "Cast",
   "Conv2D",
+  "Transpose",
 ] as const;
 
 /** One of the speed replacements. */
@@ -44,6 +46,7 @@ const FACTORIES: Record<WasmSpeedKernel, (stock: tf.KernelFunc) => tf.KernelFunc
   Identity: createIdentityWasm,
   Cast: createCastWasm,
   Conv2D: createConv2dWasm,
+  Transpose: createTransposeWasm,
 };
 
 /** Ours, once built; the stock config is captured only on the first call. */
