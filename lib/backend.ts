@@ -3,8 +3,8 @@
  * native TensorFlow (tfjs-node-gpu, tfjs-node) when really installed, else wasm
  * (SIMD) with our conv-gradient kernels, else the plain-JS cpu backend.
  * `KD_BACKEND=tensorflow|wasm|cpu|webgpu` overrides the choice. The wasm
- * backend runs on one thread unless `KD_WASM_THREADS=N` (or `cores`) asks for
- * more (lib/wasm_threads.ts).
+ * backend runs one thread per core unless `KD_WASM_THREADS=N` asks for another
+ * number (lib/wasm_threads.ts).
  */
 import * as tf from "@tensorflow/tfjs";
 import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";

@@ -49,8 +49,8 @@ export interface WasmThreadsRequest {
 }
 
 /**
- * The number of wasm threads wanted: `KD_WASM_THREADS` if set, else one; at
- * most `MAX_WASM_THREADS`. See `parseWasmThreads`.
+ * The number of wasm threads wanted: `KD_WASM_THREADS` if set, else one per
+ * core; at most `MAX_WASM_THREADS`. See `parseWasmThreads`.
  */
 export function wasmThreadsRequested(): WasmThreadsRequest {
   return parseWasmThreads(readEnv(WASM_THREADS_ENV));
@@ -59,9 +59,11 @@ export function wasmThreadsRequested(): WasmThreadsRequest {
 /**
  * Reads a `KD_WASM_THREADS` value: a positive integer or `cores` (one thread
  * per logical core), capped at `MAX_WASM_THREADS`; anything else is an error.
- * Unset means one thread: measured on 2 cores, threads speed up the
- * convolution-heavy DeepNN by ~45 % but slow small models (the MLPs, the
- * lesson-A teacher's many small Adam ops) through thread-pool dispatch.
+ * Unset means one per core. Measured on 2 cores (bench/results.json): two
+ * threads train the lesson-A teacher 1.35× and lesson C's DeepNN 1.75× as
+ * fast as one; the tiny MLPs of lessons B and D, whose steps are mostly
+ * thread-pool dispatch, run 1.25–2× slower — seconds per epoch either way.
+ * `KD_WASM_THREADS=1` turns threads off.
  */
 export function parseWasmThreads(
   value: string | undefined,
@@ -75,12 +77,15 @@ export function parseWasmThreads(
     if (!Number.isInteger(n) || n < 1) {
       throw new Error(
         `${WASM_THREADS_ENV}="${value}" is not a positive integer or "cores"; ` +
-          `unset it for one thread`,
+          `use 1 to turn threads off, or unset it for one per core`,
       );
     }
     return { threads: Math.min(n, MAX_WASM_THREADS), source: `${WASM_THREADS_ENV}=${n}` };
   }
-  return { threads: 1, source: "default" };
+  return {
+    threads: Math.max(1, Math.min(cores, MAX_WASM_THREADS)),
+    source: "default: one per core",
+  };
 }
 
 /**

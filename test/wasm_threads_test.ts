@@ -29,14 +29,19 @@ async function train(threads: number): Promise<ChildReport> {
   return JSON.parse(stdout.split("\n").pop()!);
 }
 
-Deno.test("KD_WASM_THREADS is parsed and capped; unset means one thread, cores one per core", () => {
+Deno.test("KD_WASM_THREADS is parsed and capped; unset or cores means one per core", () => {
   assert.deepEqual(parseWasmThreads("1"), { threads: 1, source: "KD_WASM_THREADS=1" });
   assert.equal(parseWasmThreads("3").threads, 3);
   assert.equal(parseWasmThreads("64").threads, MAX_WASM_THREADS);
   for (const bad of ["0", "-2", "1.5", "two"]) {
     assert.throws(() => parseWasmThreads(bad), /KD_WASM_THREADS=.*positive integer/);
   }
-  assert.deepEqual(parseWasmThreads(undefined, 2), { threads: 1, source: "default" });
+  assert.deepEqual(parseWasmThreads(undefined, 2), {
+    threads: 2,
+    source: "default: one per core",
+  });
+  assert.equal(parseWasmThreads(undefined, 1).threads, 1);
+  assert.equal(parseWasmThreads(undefined, 32).threads, MAX_WASM_THREADS);
   assert.deepEqual(parseWasmThreads("cores", 2), { threads: 2, source: "cores" });
   assert.equal(parseWasmThreads("cores", 32).threads, MAX_WASM_THREADS);
 });
