@@ -8,7 +8,7 @@
  * float32 gives the correctly rounded float32 result for +, −, ×, ÷ and √.
  */
 import * as tf from "@tensorflow/tfjs";
-import { asHeapBackend, f32 } from "./wasm_heap.ts";
+import { f32, type HeapKernelArgs, requireHeapBackend } from "./wasm_heap.ts";
 
 /** Name of the kernel: inputs `{value, m, v, gradient}`, outputs `[value, m, v]`. */
 export const ADAM_UPDATE = "KdAdamUpdate";
@@ -57,13 +57,8 @@ export function adamUpdateInto(
   }
 }
 
-function adamUpdateWasm(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo[] {
-  const backend = asHeapBackend(args.backend);
-  if (backend === undefined) throw new Error(`${ADAM_UPDATE} needs the wasm backend's heap`);
+function adamUpdateWasm(args: HeapKernelArgs): tf.TensorInfo[] {
+  const backend = requireHeapBackend(args, ADAM_UPDATE);
   const { value, m, v, gradient } = args.inputs as Record<string, tf.TensorInfo>;
   calls++;
   const outs = [value, m, v].map((t) => backend.makeOutput(t.shape, "float32"));

@@ -8,7 +8,7 @@
  * rounding, not bit for bit.
  */
 import * as tf from "@tensorflow/tfjs";
-import { asHeapBackend, f32 } from "./wasm_heap.ts";
+import { f32, type HeapKernelArgs, requireHeapBackend } from "./wasm_heap.ts";
 
 /** Inputs `{x, gamma, beta}` ([..., C], [C], [C]); outputs `[y, mean, variance]`. */
 export const BATCH_NORM_TRAIN = "KdBatchNormTrain";
@@ -109,16 +109,8 @@ export function batchNormGradInto(
   }
 }
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
-
-function heap(args: KernelArgs, name: string) {
-  const backend = asHeapBackend(args.backend);
-  if (backend === undefined) throw new Error(`${name} needs the wasm backend's heap`);
-  return backend;
-}
-
-function trainWasm(args: KernelArgs): tf.TensorInfo[] {
-  const backend = heap(args, BATCH_NORM_TRAIN);
+function trainWasm(args: HeapKernelArgs): tf.TensorInfo[] {
+  const backend = requireHeapBackend(args, BATCH_NORM_TRAIN);
   counts.train++;
   const { x, gamma, beta } = args.inputs as Record<string, tf.TensorInfo>;
   const { epsilon } = args.attrs as unknown as BatchNormAttrs;
@@ -132,8 +124,8 @@ function trainWasm(args: KernelArgs): tf.TensorInfo[] {
   return outs;
 }
 
-function gradWasm(args: KernelArgs): tf.TensorInfo[] {
-  const backend = heap(args, BATCH_NORM_GRAD);
+function gradWasm(args: HeapKernelArgs): tf.TensorInfo[] {
+  const backend = requireHeapBackend(args, BATCH_NORM_GRAD);
   counts.grad++;
   const { dy, x, mean, variance, gamma } = args.inputs as Record<string, tf.TensorInfo>;
   const { epsilon } = args.attrs as unknown as BatchNormAttrs;

@@ -21,6 +21,20 @@ export function asHeapBackend(backend: unknown): WasmHeapBackend | undefined {
     : undefined;
 }
 
+/** What a kernel function receives, for kernels of our own (no stock twin to wrap). */
+export interface HeapKernelArgs {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}
+
+/** The heap backend a kernel of our own needs; an error naming the kernel without one. */
+export function requireHeapBackend(args: HeapKernelArgs, kernelName: string): WasmHeapBackend {
+  const backend = asHeapBackend(args.backend);
+  if (backend === undefined) throw new Error(`${kernelName} needs the wasm backend's heap`);
+  return backend;
+}
+
 /** A float32 view of a tensor on the heap; take it after every allocation. */
 export function f32(backend: WasmHeapBackend, info: tf.TensorInfo): Float32Array {
   return backend.typedArrayFromHeap(info) as Float32Array;

@@ -7,10 +7,9 @@
  * tf.layers.batchNormalization.
  */
 import * as tf from "@tensorflow/tfjs";
+import { type Initializer } from "./init.ts";
+import { channelCount, type LayerVariable } from "./layer_shape.ts";
 import { BATCH_NORM_TRAIN } from "../kernels/batch_norm.ts";
-
-type LayerVariable = ReturnType<tf.layers.Layer["addWeight"]>;
-type Initializer = ReturnType<typeof tf.initializers.zeros>;
 
 export interface BatchNormArgs {
   /** Weight of the old moving statistics per step: PyTorch's momentum 0.1 is 0.9 here. */
@@ -37,11 +36,7 @@ export class BatchNorm extends tf.layers.Layer {
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    const channels = shape[shape.length - 1];
-    if (channels === null || channels === undefined) {
-      throw new Error(`${this.name}: the channel axis (last) must have a known size`);
-    }
+    const channels = channelCount(inputShape, this.name);
     const c = [channels];
     this.gamma = this.addWeight("gamma", c, "float32", tf.initializers.ones());
     this.beta = this.addWeight("beta", c, "float32", tf.initializers.zeros());

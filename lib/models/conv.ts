@@ -8,9 +8,8 @@
  * Weights, their order and names are tf.layers.conv2d's.
  */
 import * as tf from "@tensorflow/tfjs";
-
-type Initializer = ReturnType<typeof tf.initializers.zeros>;
-type LayerVariable = ReturnType<tf.layers.Layer["addWeight"]>;
+import { type Initializer } from "./init.ts";
+import { channelCount, firstInputShape, type LayerVariable } from "./layer_shape.ts";
 
 export interface SameConv2DArgs {
   filters: number;
@@ -50,11 +49,7 @@ export class SameConv2D extends tf.layers.Layer {
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    const channels = shape[shape.length - 1];
-    if (channels === null || channels === undefined) {
-      throw new Error(`${this.name}: the channel axis (last) must have a known size`);
-    }
+    const channels = channelCount(inputShape, this.name);
     const k = this.kernelSize;
     this.kernel = this.addWeight(
       "kernel",
@@ -67,8 +62,7 @@ export class SameConv2D extends tf.layers.Layer {
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    return [...shape.slice(0, -1), this.filters];
+    return [...firstInputShape(inputShape).slice(0, -1), this.filters];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {

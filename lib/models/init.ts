@@ -4,7 +4,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 
-type Initializer = ReturnType<typeof tf.initializers.zeros>;
+/** A tfjs initializer (the type tfjs-layers does not export by name). */
+export type Initializer = ReturnType<typeof tf.initializers.zeros>;
 
 /** Which framework's default initialisation a model reproduces. */
 export type InitScheme = "pytorch" | "keras" | "xavier-zero";
