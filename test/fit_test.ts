@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { createDataset, type Dataset } from "../lib/data/dataset.ts";
 import { evaluateAccuracy } from "../lib/distill/evaluate.ts";
-import { fit } from "../lib/distill/fit.ts";
+import { defaultOptimizer, fit } from "../lib/distill/fit.ts";
 import { predictOutputs } from "../lib/distill/outputs.ts";
 import { hardLabels, klDivergence, teacherLogSoftmaxMse } from "../lib/distill/terms.ts";
-import { tabularStudent, tabularTeacher } from "../lib/models/mod.ts";
+import { mnistStudent, tabularStudent, tabularTeacher } from "../lib/models/mod.ts";
 import { createRng } from "../lib/random.ts";
 import { ensureBackend } from "../lib/backend.ts";
 
@@ -185,4 +185,34 @@ Deno.test("teacher outputs computed once can be shared by several runs", async (
     fit({ ...options, student: tabularStudent(), teacherOutputs: predictOutputs(teacher, test) }),
     /teacherOutputs hold 60 rows but blobs has 120 examples/,
   );
+});
+
+Deno.test("a batch-norm CNN with the default Adam leaks no tensors over several epochs", async () => {
+  // lesson A's student on 8×8 images: SameConv2D, BatchNorm (fused wasm kernels), FusedAdam.
+  const rng = createRng(7);
+  const images = createDataset({
+    name: "tiny-images",
+    x: Float32Array.from({ length: 40 * 64 }, () => rng.normal()),
+    y: Uint8Array.from({ length: 40 }, (_, i) => i % 10),
+    shape: [8, 8, 1],
+    classNames: [..."0123456789"],
+    source: "test",
+  });
+  const student = mnistStudent({ inputShape: [8, 8, 1], seed: 1 });
+  const optimizer = defaultOptimizer(0.01);
+  // The first epoch creates the optimizer's moments; count from there.
+  await fit({ student, train: images, epochs: 1, batchSize: 10, optimizer });
+  const before = tf.memory().numTensors;
+  const { history } = await fit({
+    student,
+    train: images,
+    test: images,
+    epochs: 3,
+    batchSize: 10,
+    optimizer,
+  });
+  assert.equal(tf.memory().numTensors, before);
+  assert.ok(history[2].loss < history[0].loss, `the loss falls: ${history.map((h) => h.loss)}`);
+  optimizer.dispose();
+  student.dispose();
 });
