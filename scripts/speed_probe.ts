@@ -4,10 +4,11 @@
  * (cross-entropy, the default Adam), on the wasm backend with our kernels.
  *
  *   deno run -A scripts/speed_probe.ts [--model teacher|deepnn] [--batches 10] [--warmup 2]
- *     [--profile] [--backend cpu]
+ *     [--profile [--shapes]] [--backend cpu]
  *
  * --profile times every kernel (self time, nested kernel calls excluded) and
- * prints the costliest ones per training step.
+ * prints the costliest ones per training step; --shapes splits each kernel's
+ * time by its inputs' shapes.
  */
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
@@ -24,6 +25,7 @@ const { values: opts } = parseArgs({
     warmup: { type: "string", default: "2" },
     backend: { type: "string", default: "wasm" },
     profile: { type: "boolean", default: false },
+    shapes: { type: "boolean", default: false },
     model: { type: "string", default: "teacher" },
   },
 });
@@ -39,10 +41,16 @@ const BATCH = chosen.batch;
 const batches = Number(opts.batches);
 const warmup = Number(opts.warmup);
 
+function shapesOf(inputs: tf.NamedTensorInfoMap): string {
+  return Object.values(inputs).map((t) => t?.shape.join("×") ?? "-").join(" ");
+}
+
 /** Per-kernel self time, gathered by wrapping every kernel of the backend. */
 class KernelTimer {
   readonly self = new Map<string, { ms: number; calls: number }>();
   private stack: number[] = []; // child time accumulated per open call
+
+  constructor(private readonly byShape: boolean) {}
 
   install(backend: string): void {
     for (const config of tf.getKernelsForBackend(backend)) {
@@ -57,10 +65,11 @@ class KernelTimer {
           const total = performance.now() - t0;
           const children = this.stack.pop() ?? 0;
           if (this.stack.length > 0) this.stack[this.stack.length - 1] += total;
-          const entry = this.self.get(name) ?? { ms: 0, calls: 0 };
+          const key = this.byShape ? `${name} ${shapesOf(args.inputs)}` : name;
+          const entry = this.self.get(key) ?? { ms: 0, calls: 0 };
           entry.ms += total - children;
           entry.calls++;
-          this.self.set(name, entry);
+          this.self.set(key, entry);
         }
       };
       tf.unregisterKernel(name, backend);
@@ -79,7 +88,7 @@ if (backend.name !== opts.backend) {
   throw new Error(`backend ${opts.backend} failed: ${describeBackend(backend)}`);
 }
 console.log(describeBackend(backend));
-const timer = opts.profile ? new KernelTimer() : undefined;
+const timer = opts.profile ? new KernelTimer(opts.shapes) : undefined;
 timer?.install(opts.backend);
 
 const model = chosen.build();
@@ -118,7 +127,7 @@ if (timer) {
     `kernel self time ${kernelMs.toFixed(0)} ms/step of ${perStep.toFixed(0)} ms ` +
       `(rest: engine, tape, JS glue)`,
   );
-  for (const [name, e] of rows.slice(0, 15)) {
+  for (const [name, e] of rows.slice(0, opts.shapes ? 40 : 15)) {
     const ms = e.ms / batches;
     console.log(
       `  ${name.padEnd(24)} ${ms.toFixed(1).padStart(7)} ms/step ` +

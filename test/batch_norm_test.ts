@@ -55,6 +55,73 @@ Deno.test("batchNormGradInto: zero dx for a constant upstream gradient, dbeta = 
   close(out.dbeta, [4], 1e-7, "dbeta");
 });
 
+/** The kernels' formulas in one plain sweep per pass, summing each channel in position order. */
+function sweepReference(
+  x: Float32Array,
+  dy: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array,
+) {
+  const C = gamma.length, M = x.length / C, eps = 1e-3;
+  const mean = new Float64Array(C), sq = new Float64Array(C);
+  for (let i = 0; i < x.length; i++) mean[i % C] += x[i];
+  for (let k = 0; k < C; k++) mean[k] /= M;
+  for (let i = 0; i < x.length; i++) sq[i % C] += (x[i] - mean[i % C]) ** 2;
+  const variance = Float32Array.from(sq, (s) => s / M);
+  const mean32 = Float32Array.from(mean);
+  const y = x.map((v, i) => {
+    const scale = gamma[i % C] / Math.sqrt(sq[i % C] / M + eps);
+    return v * scale + (beta[i % C] - mean[i % C] * scale);
+  });
+  const sumDy = new Float64Array(C), sumDyXc = new Float64Array(C);
+  for (let i = 0; i < x.length; i++) {
+    sumDy[i % C] += dy[i];
+    sumDyXc[i % C] += dy[i] * (x[i] - mean32[i % C]);
+  }
+  const dx = x.map((v, i) => {
+    const k = i % C, s = 1 / Math.sqrt(variance[k] + eps);
+    const b = -gamma[k] * s * s * (sumDyXc[k] * s) / M;
+    return gamma[k] * s * dy[i] + b * v + (-gamma[k] * s * sumDy[k] / M - b * mean32[k]);
+  });
+  return {
+    y,
+    mean: mean32,
+    variance,
+    dx,
+    dgamma: sumDyXc.map((v, k) => v / Math.sqrt(variance[k] + eps)),
+    dbeta: sumDy,
+  };
+}
+
+Deno.test("batch-norm kernels: blocked passes give one plain sweep's numbers bit for bit", () => {
+  const rng = createRng(11);
+  // 70 positions: two full blocks of 32 and a partial one; 5 channels.
+  const C = 5, size = 70 * C;
+  const x = Float32Array.from({ length: size }, () => 3 + 2 * rng.normal());
+  const dy = Float32Array.from({ length: size }, () => rng.normal());
+  const gamma = Float32Array.from({ length: C }, () => 1 + rng.normal() / 4);
+  const beta = Float32Array.from({ length: C }, () => rng.normal());
+  const ref = sweepReference(x, dy, gamma, beta);
+  const fwd = {
+    y: new Float32Array(size),
+    mean: new Float32Array(C),
+    variance: new Float32Array(C),
+  };
+  batchNormTrainInto(x, gamma, beta, 1e-3, fwd);
+  const bwd = {
+    dx: new Float32Array(size),
+    dgamma: new Float32Array(C),
+    dbeta: new Float32Array(C),
+  };
+  batchNormGradInto(dy, x, fwd.mean, fwd.variance, gamma, 1e-3, bwd);
+  assert.deepEqual(fwd.mean, ref.mean);
+  assert.deepEqual(fwd.variance, ref.variance);
+  assert.deepEqual(fwd.y, ref.y);
+  assert.deepEqual(bwd.dx, ref.dx);
+  assert.deepEqual(bwd.dgamma, Float32Array.from(ref.dgamma));
+  assert.deepEqual(bwd.dbeta, Float32Array.from(ref.dbeta));
+});
+
 /** Output, input and parameter gradients of Σ(y·w) for one training call, and the weights after. */
 function trainingCall(layer: tf.layers.Layer, x: tf.Tensor4D, w: tf.Tensor4D) {
   const loss = (input: tf.Tensor) =>

@@ -17,6 +17,16 @@ export const BATCH_NORM_GRAD = "KdBatchNormGrad";
 
 const counts = { train: 0, grad: 0 };
 
+/**
+ * Positions per block. NHWC interleaves the channels; each pass sweeps one
+ * channel at a time through a block small enough to stay in L1, keeping its
+ * running sum in a register. Every channel still adds its values in position
+ * order, so sums are the same as one sweep over the whole tensor. Measured on
+ * 2 cores: 32 positions ran the lesson-A teacher's batch norms 1.5× faster than
+ * unblocked sweeps; 8 and 128 were slower.
+ */
+const BLOCK = 32;
+
 /** How often each kernel ran since start-up (tests check that the fused path is taken). */
 export function batchNormCounts(): { train: number; grad: number } {
   return { ...counts };
@@ -40,16 +50,27 @@ export function batchNormTrainInto(
   const C = gamma.length;
   const M = x.length / C;
   const sum = new Float64Array(C);
-  for (let p = 0; p < x.length; p += C) {
-    for (let k = 0; k < C; k++) sum[k] += x[p + k];
+  for (let b0 = 0; b0 < x.length; b0 += BLOCK * C) {
+    const end = Math.min(x.length, b0 + BLOCK * C);
+    for (let k = 0; k < C; k++) {
+      let s = sum[k];
+      for (let i = b0 + k; i < end; i += C) s += x[i];
+      sum[k] = s;
+    }
   }
   const mean = sum.map((s) => s / M);
   // Two passes (mean first) keep the variance accurate when |mean| ≫ sd.
   const sq = new Float64Array(C);
-  for (let p = 0; p < x.length; p += C) {
+  for (let b0 = 0; b0 < x.length; b0 += BLOCK * C) {
+    const end = Math.min(x.length, b0 + BLOCK * C);
     for (let k = 0; k < C; k++) {
-      const d = x[p + k] - mean[k];
-      sq[k] += d * d;
+      const m = mean[k];
+      let s = sq[k];
+      for (let i = b0 + k; i < end; i += C) {
+        const d = x[i] - m;
+        s += d * d;
+      }
+      sq[k] = s;
     }
   }
   const scale = new Float64Array(C);
@@ -61,8 +82,13 @@ export function batchNormTrainInto(
     out.mean[k] = mean[k];
     out.variance[k] = variance;
   }
-  for (let p = 0; p < x.length; p += C) {
-    for (let k = 0; k < C; k++) out.y[p + k] = x[p + k] * scale[k] + shift[k];
+  const y = out.y;
+  for (let b0 = 0; b0 < x.length; b0 += BLOCK * C) {
+    const end = Math.min(x.length, b0 + BLOCK * C);
+    for (let k = 0; k < C; k++) {
+      const a = scale[k], b = shift[k];
+      for (let i = b0 + k; i < end; i += C) y[i] = x[i] * a + b;
+    }
   }
 }
 
@@ -83,11 +109,18 @@ export function batchNormGradInto(
   const M = x.length / C;
   const sumDy = new Float64Array(C);
   const sumDyXc = new Float64Array(C); // Σ dy·(x − mean)
-  for (let p = 0; p < x.length; p += C) {
+  for (let b0 = 0; b0 < x.length; b0 += BLOCK * C) {
+    const end = Math.min(x.length, b0 + BLOCK * C);
     for (let k = 0; k < C; k++) {
-      const g = dy[p + k];
-      sumDy[k] += g;
-      sumDyXc[k] += g * (x[p + k] - mean[k]);
+      const m = mean[k];
+      let s = sumDy[k], sx = sumDyXc[k];
+      for (let i = b0 + k; i < end; i += C) {
+        const g = dy[i];
+        s += g;
+        sx += g * (x[i] - m);
+      }
+      sumDy[k] = s;
+      sumDyXc[k] = sx;
     }
   }
   // dx = γ·s/M · (M·dy − Σdy − x̂·Σ(dy·x̂)) with s = 1/√(var + ε), x̂ = (x − mean)·s,
@@ -104,8 +137,13 @@ export function batchNormGradInto(
     b[k] = -gamma[k] * s * s * dgamma / M;
     c[k] = -gamma[k] * s * sumDy[k] / M - b[k] * mean[k];
   }
-  for (let p = 0; p < x.length; p += C) {
-    for (let k = 0; k < C; k++) out.dx[p + k] = a[k] * dy[p + k] + b[k] * x[p + k] + c[k];
+  const dx = out.dx;
+  for (let b0 = 0; b0 < x.length; b0 += BLOCK * C) {
+    const end = Math.min(x.length, b0 + BLOCK * C);
+    for (let k = 0; k < C; k++) {
+      const ak = a[k], bk = b[k], ck = c[k];
+      for (let i = b0 + k; i < end; i += C) dx[i] = ak * dy[i] + bk * x[i] + ck;
+    }
   }
 }
 
