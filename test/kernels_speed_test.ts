@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { createRng } from "../lib/random.ts";
 import { registerWasmTrainingKernels, WASM_SPEED_KERNELS } from "../lib/kernels/register.ts";
-import { batchMatMulCounts } from "../lib/kernels/batch_mat_mul.ts";
+import { batchMatMulCounts, swapPays } from "../lib/kernels/batch_mat_mul.ts";
 import { conv2dSingleOutputCounts } from "../lib/kernels/conv2d_single_output.ts";
 import { maxPoolGradCounts } from "../lib/kernels/max_pool_grad.ts";
 import { meanCounts } from "../lib/kernels/mean.ts";
@@ -153,6 +153,7 @@ Deno.test("BatchMatMul with transposes matches cpu", async () => {
   const cases: Array<[number[], number[], boolean, boolean]> = [
     [[100, 300], [100, 10], true, false], // dense weight gradient aᵀ·dy
     [[100, 10], [300, 10], false, true], // dense input gradient dy·bᵀ
+    [[20, 30], [90, 30], false, true], // the same with b the bigger operand: computed transposed
     [[1, 64, 30], [1, 64, 20], true, false],
     [[3, 7, 5], [3, 9, 7], true, true],
     [[2, 5, 4], [1, 6, 4], false, true], // broadcast batch
@@ -170,6 +171,35 @@ Deno.test("BatchMatMul with transposes matches cpu", async () => {
   const d = delta(batchMatMulCounts(), before);
   assert.equal(d.transposedFirst, cases.length - 1);
   assert.equal(d.direct, 1);
+  assert.equal(d.swapped, 1, "only dy·bᵀ with the big b is computed transposed");
+});
+
+Deno.test("swapPays: the transposed product only where the packed operand shrinks", () => {
+  // Lesson A's dense layer, 100×1568 input, 300 units. Input gradient dy·Wᵀ: M 100, K 300,
+  // N 1568. Direct: pack 470,400 + transpose W 470,400; swapped: pack dyᵀ 30,000 after
+  // transposing dy 30,000, then transpose the 156,800 result.
+  assert.equal(swapPays(100, 300, 1568, false, true), true);
+  // Weight gradient xᵀ·dy: M 1568, K 100, N 300. Direct: pack 30,000 + transpose x 156,800;
+  // swapped would pack x (156,800), transpose dy and a 470,400 result.
+  assert.equal(swapPays(1568, 100, 300, true, false), false);
+  // Equal costs keep the direct product.
+  assert.equal(swapPays(1, 1, 1, false, false), false);
+});
+
+Deno.test("BatchMatMul computed transposed is bit-identical to the direct product", async () => {
+  registerWasmTrainingKernels();
+  await tf.setBackend("wasm");
+  const dy = tf.randomNormal([1, 100, 300], 0, 1, "float32", 3);
+  const w = tf.randomNormal([1, 1568, 300], 0, 0.05, "float32", 4);
+  const before = batchMatMulCounts();
+  const viaSwap = tf.matMul(dy, w, false, true);
+  assert.equal(delta(batchMatMulCounts(), before).swapped, 1);
+  // The same product with Wᵀ made explicit takes the stock, untransposed path.
+  const wT = tf.transpose(w, [0, 2, 1]);
+  const direct = tf.matMul(dy, wT);
+  assert.deepEqual(viaSwap.shape, [1, 100, 1568]);
+  assert.deepEqual(viaSwap.dataSync(), direct.dataSync());
+  tf.dispose([dy, w, viaSwap, wT, direct]);
 });
 
 const reductionCases: Array<[number[], number[] | number, boolean]> = [
