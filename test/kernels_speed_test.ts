@@ -255,6 +255,8 @@ Deno.test("MaxPoolGrad matches cpu, ties included", async () => {
   const cases: Array<[number[], number | [number, number], number, tf.MaxPoolGradAttrs["pad"]]> = [
     [[10, 28, 28, 16], 2, 2, "valid"], // lesson A
     [[3, 7, 9, 5], 2, 2, "valid"], // odd size: last row/column unused
+    [[3, 7, 9, 8], 2, 2, "valid"], // the same with channels for wasm SIMD
+    [[2, 5, 5, 4], 2, 2, "same"], // windows past the edge: not the 2×2 path
     [[2, 9, 9, 3], 3, 2, "same"], // overlapping windows with padding
     [[2, 8, 6, 4], [3, 2], 1, "valid"],
     [[1, 5, 5, 2], 3, 1, 1],
@@ -279,7 +281,9 @@ Deno.test("MaxPoolGrad matches cpu, ties included", async () => {
     );
   }
   assert.equal(delta(maxPoolGradCounts(), before).fast, cases.length);
-  assert.equal(delta(maxPoolGradCounts(), before).twoByTwo, 2, "the first two take the 2×2 path");
+  const d = delta(maxPoolGradCounts(), before);
+  assert.equal(d.twoByTwo, 3, "the first three take the 2×2 path");
+  assert.equal(d.simd, 2, "channel counts divisible by 4 run as SIMD");
 });
 
 Deno.test("transposeInto equals tf.transpose for every kind of perm", async () => {

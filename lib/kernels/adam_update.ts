@@ -6,18 +6,27 @@
  * intermediate here is rounded to float32 (`Math.fround`) in the stock order, so
  * the result is bit-identical to the stock chain: float64 arithmetic rounded to
  * float32 gives the correctly rounded float32 result for +, −, ×, ÷ and √.
+ * On the heap the same chain runs as wasm SIMD float32 arithmetic, four
+ * elements at a time (simd/kernels_wat.ts), with the same results.
  */
 import * as tf from "@tensorflow/tfjs";
+import { simdKernelsFor } from "./simd/instance.ts";
 import { f32, type HeapKernelArgs, requireHeapBackend } from "./wasm_heap.ts";
 
 /** Name of the kernel: inputs `{value, m, v, gradient}`, outputs `[value, m, v]`. */
 export const ADAM_UPDATE = "KdAdamUpdate";
 
 let calls = 0;
+let simdCalls = 0;
 
 /** How many times the kernel ran since start-up (tests check that the fused path is taken). */
 export function adamUpdateCount(): number {
   return calls;
+}
+
+/** Of those, how many ran as wasm SIMD (simd/kernels_wat.ts) rather than the JS loop. */
+export function adamUpdateSimdCount(): number {
+  return simdCalls;
 }
 
 /** The step's scalars, each already what the stock chain uses. */
@@ -63,13 +72,33 @@ function adamUpdateWasm(args: HeapKernelArgs): tf.TensorInfo[] {
   calls++;
   const outs = [value, m, v].map((t) => backend.makeOutput(t.shape, "float32"));
   // Views after every makeOutput: an allocation may have grown (moved) the heap.
-  adamUpdateInto(
-    f32(backend, value),
-    f32(backend, m),
-    f32(backend, v),
-    f32(backend, gradient),
-    { value: f32(backend, outs[0]), m: f32(backend, outs[1]), v: f32(backend, outs[2]) },
-    args.attrs as unknown as AdamScalars,
+  const ins = [value, m, v, gradient].map((t) => f32(backend, t));
+  const res = outs.map((t) => f32(backend, t));
+  const s = args.attrs as unknown as AdamScalars;
+  const simd = simdKernelsFor(backend);
+  if (simd === undefined) {
+    adamUpdateInto(ins[0], ins[1], ins[2], ins[3], { value: res[0], m: res[1], v: res[2] }, s);
+    return outs;
+  }
+  simdCalls++;
+  // f32 parameters round each scalar as Math.fround does in adamUpdateInto.
+  simd.adam(
+    ins[0].byteOffset,
+    ins[1].byteOffset,
+    ins[2].byteOffset,
+    ins[3].byteOffset,
+    res[0].byteOffset,
+    res[1].byteOffset,
+    res[2].byteOffset,
+    ins[0].length,
+    s.beta1,
+    1 - s.beta1,
+    s.beta2,
+    1 - s.beta2,
+    s.correction1,
+    s.correction2,
+    s.epsilon,
+    -s.learningRate,
   );
   return outs;
 }

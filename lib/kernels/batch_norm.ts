@@ -5,17 +5,20 @@
  * FusedBatchNorm and their gradients — about twenty full-size tensor
  * operations per layer and step, each with its own allocation. Sums are
  * accumulated in float64, so results match the composed version to float32
- * rounding, not bit for bit.
+ * rounding, not bit for bit. The sweeps over the tensors run as wasm SIMD
+ * (simd/kernels_wat.ts) when the channel count is divisible by 4, else as JS
+ * loops; both compute the same numbers bit for bit (tested).
  */
 import * as tf from "@tensorflow/tfjs";
-import { f32, type HeapKernelArgs, requireHeapBackend } from "./wasm_heap.ts";
+import { type SimdKernels, simdKernelsFor } from "./simd/instance.ts";
+import { f32, type HeapKernelArgs, requireHeapBackend, type WasmHeapBackend } from "./wasm_heap.ts";
 
 /** Inputs `{x, gamma, beta}` ([..., C], [C], [C]); outputs `[y, mean, variance]`. */
 export const BATCH_NORM_TRAIN = "KdBatchNormTrain";
 /** Inputs `{dy, x, mean, variance, gamma}`; outputs `[dx, dgamma, dbeta]`. */
 export const BATCH_NORM_GRAD = "KdBatchNormGrad";
 
-const counts = { train: 0, grad: 0 };
+const counts = { train: 0, grad: 0, simd: 0 };
 
 /**
  * Positions per block. NHWC interleaves the channels; each pass sweeps one
@@ -27,13 +30,162 @@ const counts = { train: 0, grad: 0 };
  */
 const BLOCK = 32;
 
-/** How often each kernel ran since start-up (tests check that the fused path is taken). */
-export function batchNormCounts(): { train: number; grad: number } {
+/**
+ * How often each kernel ran since start-up (tests check that the fused path is
+ * taken); `simd`: runs of either that used the wasm SIMD sweeps.
+ */
+export function batchNormCounts(): { train: number; grad: number; simd: number } {
   return { ...counts };
 }
 
 export interface BatchNormAttrs {
   epsilon: number;
+}
+
+/** The forward kernel's three sweeps over x; the per-channel math between them is shared. */
+interface TrainPasses {
+  /** sum[k] += every x of channel k, in position order. */
+  sums(sum: Float64Array): void;
+  /** sq[k] += (x − mean[k])². */
+  squares(mean: Float64Array, sq: Float64Array): void;
+  /** y = x·a[k] + b[k], rounded to float32. */
+  affine(a: Float64Array, b: Float64Array): void;
+}
+
+/** The gradient kernel's two sweeps over dy and x. */
+interface GradPasses {
+  /** sumDy[k] += dy; sumDyXc[k] += dy·(x − mean[k]). */
+  sums(mean: Float64Array, sumDy: Float64Array, sumDyXc: Float64Array): void;
+  /** dx = a[k]·dy + b[k]·x + c[k], rounded to float32. */
+  apply(a: Float64Array, b: Float64Array, c: Float64Array): void;
+}
+
+/** Per-channel float64 scratch arrays: `count` arrays of C values, zeroed. */
+function splitScratch(scratch: Float64Array, C: number, count: number): Float64Array[] {
+  scratch.fill(0);
+  return Array.from({ length: count }, (_, i) => scratch.subarray(i * C, (i + 1) * C));
+}
+
+function batchNormTrainWith(
+  passes: TrainPasses,
+  M: number,
+  gamma: Float32Array,
+  beta: Float32Array,
+  epsilon: number,
+  out: { mean: Float32Array; variance: Float32Array },
+  scratch: Float64Array,
+): void {
+  const C = gamma.length;
+  const [sum, mean, sq, scale, shift] = splitScratch(scratch, C, 5);
+  passes.sums(sum);
+  for (let k = 0; k < C; k++) mean[k] = sum[k] / M;
+  // Two passes (mean first) keep the variance accurate when |mean| ≫ sd.
+  passes.squares(mean, sq);
+  for (let k = 0; k < C; k++) {
+    const variance = sq[k] / M;
+    scale[k] = gamma[k] / Math.sqrt(variance + epsilon);
+    shift[k] = beta[k] - mean[k] * scale[k];
+    out.mean[k] = mean[k];
+    out.variance[k] = variance;
+  }
+  passes.affine(scale, shift);
+}
+
+function batchNormGradWith(
+  passes: GradPasses,
+  M: number,
+  mean32: Float32Array,
+  variance: Float32Array,
+  gamma: Float32Array,
+  epsilon: number,
+  out: { dgamma: Float32Array; dbeta: Float32Array },
+  scratch: Float64Array,
+): void {
+  const C = gamma.length;
+  const [mean, sumDy, sumDyXc, a, b, c] = splitScratch(scratch, C, 6);
+  mean.set(mean32);
+  passes.sums(mean, sumDy, sumDyXc);
+  // dx = γ·s/M · (M·dy − Σdy − x̂·Σ(dy·x̂)) with s = 1/√(var + ε), x̂ = (x − mean)·s,
+  // rearranged to a·dy + b·x + c per channel so the last pass is one multiply-add chain.
+  for (let k = 0; k < C; k++) {
+    const s = 1 / Math.sqrt(variance[k] + epsilon);
+    const dgamma = sumDyXc[k] * s;
+    out.dgamma[k] = dgamma;
+    out.dbeta[k] = sumDy[k];
+    a[k] = gamma[k] * s;
+    b[k] = -gamma[k] * s * s * dgamma / M;
+    c[k] = -gamma[k] * s * sumDy[k] / M - b[k] * mean[k];
+  }
+  passes.apply(a, b, c);
+}
+
+/** The sweeps as JS loops over typed arrays (any channel count). */
+function jsTrainPasses(x: Float32Array, y: Float32Array, C: number): TrainPasses {
+  return {
+    sums(sum) {
+      for (let b0 = 0; b0 < x.length; b0 += BLOCK * C) {
+        const end = Math.min(x.length, b0 + BLOCK * C);
+        for (let k = 0; k < C; k++) {
+          let s = sum[k];
+          for (let i = b0 + k; i < end; i += C) s += x[i];
+          sum[k] = s;
+        }
+      }
+    },
+    squares(mean, sq) {
+      for (let b0 = 0; b0 < x.length; b0 += BLOCK * C) {
+        const end = Math.min(x.length, b0 + BLOCK * C);
+        for (let k = 0; k < C; k++) {
+          const m = mean[k];
+          let s = sq[k];
+          for (let i = b0 + k; i < end; i += C) {
+            const d = x[i] - m;
+            s += d * d;
+          }
+          sq[k] = s;
+        }
+      }
+    },
+    affine(a, b) {
+      for (let b0 = 0; b0 < x.length; b0 += BLOCK * C) {
+        const end = Math.min(x.length, b0 + BLOCK * C);
+        for (let k = 0; k < C; k++) {
+          const ak = a[k], bk = b[k];
+          for (let i = b0 + k; i < end; i += C) y[i] = x[i] * ak + bk;
+        }
+      }
+    },
+  };
+}
+
+function jsGradPasses(dy: Float32Array, x: Float32Array, dx: Float32Array, C: number): GradPasses {
+  return {
+    sums(mean, sumDy, sumDyXc) {
+      for (let b0 = 0; b0 < x.length; b0 += BLOCK * C) {
+        const end = Math.min(x.length, b0 + BLOCK * C);
+        for (let k = 0; k < C; k++) {
+          const m = mean[k];
+          let s = sumDy[k], sx = sumDyXc[k];
+          for (let i = b0 + k; i < end; i += C) {
+            const g = dy[i];
+            s += g;
+            sx += g * (x[i] - m);
+          }
+          sumDy[k] = s;
+          sumDyXc[k] = sx;
+        }
+      }
+    },
+    apply(a, b, c) {
+      for (let b0 = 0; b0 < x.length; b0 += BLOCK * C) {
+        const end = Math.min(x.length, b0 + BLOCK * C);
+        for (let k = 0; k < C; k++) {
+          const ak = a[k], bk = b[k], ck = c[k];
+          for (let i = b0 + k; i < end; i += C) dx[i] = ak * dy[i] + bk * x[i] + ck;
+        }
+      }
+    },
+  };
 }
 
 /**
@@ -48,48 +200,8 @@ export function batchNormTrainInto(
   out: { y: Float32Array; mean: Float32Array; variance: Float32Array },
 ): void {
   const C = gamma.length;
-  const M = x.length / C;
-  const sum = new Float64Array(C);
-  for (let b0 = 0; b0 < x.length; b0 += BLOCK * C) {
-    const end = Math.min(x.length, b0 + BLOCK * C);
-    for (let k = 0; k < C; k++) {
-      let s = sum[k];
-      for (let i = b0 + k; i < end; i += C) s += x[i];
-      sum[k] = s;
-    }
-  }
-  const mean = sum.map((s) => s / M);
-  // Two passes (mean first) keep the variance accurate when |mean| ≫ sd.
-  const sq = new Float64Array(C);
-  for (let b0 = 0; b0 < x.length; b0 += BLOCK * C) {
-    const end = Math.min(x.length, b0 + BLOCK * C);
-    for (let k = 0; k < C; k++) {
-      const m = mean[k];
-      let s = sq[k];
-      for (let i = b0 + k; i < end; i += C) {
-        const d = x[i] - m;
-        s += d * d;
-      }
-      sq[k] = s;
-    }
-  }
-  const scale = new Float64Array(C);
-  const shift = new Float64Array(C);
-  for (let k = 0; k < C; k++) {
-    const variance = sq[k] / M;
-    scale[k] = gamma[k] / Math.sqrt(variance + epsilon);
-    shift[k] = beta[k] - mean[k] * scale[k];
-    out.mean[k] = mean[k];
-    out.variance[k] = variance;
-  }
-  const y = out.y;
-  for (let b0 = 0; b0 < x.length; b0 += BLOCK * C) {
-    const end = Math.min(x.length, b0 + BLOCK * C);
-    for (let k = 0; k < C; k++) {
-      const a = scale[k], b = shift[k];
-      for (let i = b0 + k; i < end; i += C) y[i] = x[i] * a + b;
-    }
-  }
+  const passes = jsTrainPasses(x, out.y, C);
+  batchNormTrainWith(passes, x.length / C, gamma, beta, epsilon, out, new Float64Array(5 * C));
 }
 
 /**
@@ -106,45 +218,74 @@ export function batchNormGradInto(
   out: { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array },
 ): void {
   const C = gamma.length;
-  const M = x.length / C;
-  const sumDy = new Float64Array(C);
-  const sumDyXc = new Float64Array(C); // Σ dy·(x − mean)
-  for (let b0 = 0; b0 < x.length; b0 += BLOCK * C) {
-    const end = Math.min(x.length, b0 + BLOCK * C);
-    for (let k = 0; k < C; k++) {
-      const m = mean[k];
-      let s = sumDy[k], sx = sumDyXc[k];
-      for (let i = b0 + k; i < end; i += C) {
-        const g = dy[i];
-        s += g;
-        sx += g * (x[i] - m);
-      }
-      sumDy[k] = s;
-      sumDyXc[k] = sx;
-    }
+  const passes = jsGradPasses(dy, x, out.dx, C);
+  const scratch = new Float64Array(6 * C);
+  batchNormGradWith(passes, x.length / C, mean, variance, gamma, epsilon, out, scratch);
+}
+
+/** The same sweeps in wasm SIMD on the heap (channel counts divisible by 4). */
+function simdTrainPasses(simd: SimdKernels, x: Float32Array, y: Float32Array, C: number) {
+  const n = x.length;
+  return {
+    sums: (sum) => simd.channelSums(n, C, x.byteOffset, sum.byteOffset),
+    squares: (mean, sq) => simd.channelSquares(n, C, x.byteOffset, mean.byteOffset, sq.byteOffset),
+    affine: (a, b) =>
+      simd.channelAffine(n, C, x.byteOffset, a.byteOffset, b.byteOffset, y.byteOffset),
+  } satisfies TrainPasses;
+}
+
+function simdGradPasses(
+  simd: SimdKernels,
+  dy: Float32Array,
+  x: Float32Array,
+  dx: Float32Array,
+  C: number,
+) {
+  const n = x.length;
+  return {
+    sums: (mean, sumDy, sumDyXc) =>
+      simd.channelGradSums(
+        n,
+        C,
+        dy.byteOffset,
+        x.byteOffset,
+        mean.byteOffset,
+        sumDy.byteOffset,
+        sumDyXc.byteOffset,
+      ),
+    apply: (a, b, c) =>
+      simd.channelGradApply(
+        n,
+        C,
+        dy.byteOffset,
+        x.byteOffset,
+        a.byteOffset,
+        b.byteOffset,
+        c.byteOffset,
+        dx.byteOffset,
+      ),
+  } satisfies GradPasses;
+}
+
+/**
+ * The SIMD kernels when they can serve `C` channels on this backend, with
+ * float64 scratch of `count`·C values on the heap (they read it there); else
+ * undefined and the JS sweeps run.
+ */
+function simdWithScratch(
+  backend: WasmHeapBackend,
+  C: number,
+  count: number,
+): { simd: SimdKernels; scratch: Float64Array; info: tf.TensorInfo } | undefined {
+  const simd = C % 4 === 0 ? simdKernelsFor(backend) : undefined;
+  if (simd === undefined) return undefined;
+  const info = backend.makeOutput([2 * count * C], "float32");
+  const view = f32(backend, info);
+  if (view.byteOffset % 8 !== 0) {
+    backend.disposeData(info.dataId);
+    return undefined;
   }
-  // dx = γ·s/M · (M·dy − Σdy − x̂·Σ(dy·x̂)) with s = 1/√(var + ε), x̂ = (x − mean)·s,
-  // rearranged to a·dy + b·x + c per channel so the last pass is one multiply-add chain.
-  const a = new Float64Array(C);
-  const b = new Float64Array(C);
-  const c = new Float64Array(C);
-  for (let k = 0; k < C; k++) {
-    const s = 1 / Math.sqrt(variance[k] + epsilon);
-    const dgamma = sumDyXc[k] * s;
-    out.dgamma[k] = dgamma;
-    out.dbeta[k] = sumDy[k];
-    a[k] = gamma[k] * s;
-    b[k] = -gamma[k] * s * s * dgamma / M;
-    c[k] = -gamma[k] * s * sumDy[k] / M - b[k] * mean[k];
-  }
-  const dx = out.dx;
-  for (let b0 = 0; b0 < x.length; b0 += BLOCK * C) {
-    const end = Math.min(x.length, b0 + BLOCK * C);
-    for (let k = 0; k < C; k++) {
-      const ak = a[k], bk = b[k], ck = c[k];
-      for (let i = b0 + k; i < end; i += C) dx[i] = ak * dy[i] + bk * x[i] + ck;
-    }
-  }
+  return { simd, scratch: new Float64Array(view.buffer, view.byteOffset, count * C), info };
 }
 
 function trainWasm(args: HeapKernelArgs): tf.TensorInfo[] {
@@ -152,13 +293,24 @@ function trainWasm(args: HeapKernelArgs): tf.TensorInfo[] {
   counts.train++;
   const { x, gamma, beta } = args.inputs as Record<string, tf.TensorInfo>;
   const { epsilon } = args.attrs as unknown as BatchNormAttrs;
+  const C = gamma.shape[0];
   const outs = [x.shape, gamma.shape, gamma.shape].map((s) => backend.makeOutput(s, "float32"));
-  // Views after every makeOutput: an allocation may have grown (moved) the heap.
-  batchNormTrainInto(f32(backend, x), f32(backend, gamma), f32(backend, beta), epsilon, {
-    y: f32(backend, outs[0]),
-    mean: f32(backend, outs[1]),
-    variance: f32(backend, outs[2]),
-  });
+  const fast = simdWithScratch(backend, C, 5);
+  // Views after every allocation: an allocation may have grown (moved) the heap.
+  const xv = f32(backend, x), y = f32(backend, outs[0]);
+  const stats = { mean: f32(backend, outs[1]), variance: f32(backend, outs[2]) };
+  const g = f32(backend, gamma), b = f32(backend, beta);
+  if (fast === undefined) {
+    batchNormTrainInto(xv, g, b, epsilon, { y, ...stats });
+    return outs;
+  }
+  try {
+    counts.simd++;
+    const passes = simdTrainPasses(fast.simd, xv, y, C);
+    batchNormTrainWith(passes, xv.length / C, g, b, epsilon, stats, fast.scratch);
+  } finally {
+    backend.disposeData(fast.info.dataId);
+  }
   return outs;
 }
 
@@ -167,16 +319,23 @@ function gradWasm(args: HeapKernelArgs): tf.TensorInfo[] {
   counts.grad++;
   const { dy, x, mean, variance, gamma } = args.inputs as Record<string, tf.TensorInfo>;
   const { epsilon } = args.attrs as unknown as BatchNormAttrs;
+  const C = gamma.shape[0];
   const outs = [x.shape, gamma.shape, gamma.shape].map((s) => backend.makeOutput(s, "float32"));
-  batchNormGradInto(
-    f32(backend, dy),
-    f32(backend, x),
-    f32(backend, mean),
-    f32(backend, variance),
-    f32(backend, gamma),
-    epsilon,
-    { dx: f32(backend, outs[0]), dgamma: f32(backend, outs[1]), dbeta: f32(backend, outs[2]) },
-  );
+  const fast = simdWithScratch(backend, C, 6);
+  const dyv = f32(backend, dy), xv = f32(backend, x), dx = f32(backend, outs[0]);
+  const m = f32(backend, mean), v = f32(backend, variance), g = f32(backend, gamma);
+  const params = { dgamma: f32(backend, outs[1]), dbeta: f32(backend, outs[2]) };
+  if (fast === undefined) {
+    batchNormGradInto(dyv, xv, m, v, g, epsilon, { dx, ...params });
+    return outs;
+  }
+  try {
+    counts.simd++;
+    const passes = simdGradPasses(fast.simd, dyv, xv, dx, C);
+    batchNormGradWith(passes, xv.length / C, m, v, g, epsilon, params, fast.scratch);
+  } finally {
+    backend.disposeData(fast.info.dataId);
+  }
   return outs;
 }
 

@@ -3,15 +3,25 @@
  * and searches the windows covering it; here each output window finds its
  * maximum once and adds dy there, vectorised over the channels (NHWC keeps
  * them contiguous). Ties go to the first maximum in window scan order, as in
- * the cpu reference kernel.
+ * the cpu reference kernel. 2×2 windows over channel counts divisible by 4 run
+ * as wasm SIMD on the heap (simd/kernels_wat.ts), without branches.
  */
 import * as tf from "@tensorflow/tfjs";
-import { asHeapBackend } from "./wasm_heap.ts";
+import { simdKernelsFor } from "./simd/instance.ts";
+import { asHeapBackend, f32 } from "./wasm_heap.ts";
 
-const counts = { fast: 0, fallback: 0, twoByTwo: 0 };
+const counts = { fast: 0, fallback: 0, twoByTwo: 0, simd: 0 };
 
-/** How often each path ran since start-up (`twoByTwo`: of the fast ones, the 2×2 special case). */
-export function maxPoolGradCounts(): { fast: number; fallback: number; twoByTwo: number } {
+/**
+ * How often each path ran since start-up (`twoByTwo`: of the fast ones, the
+ * 2×2 special case; `simd`: of those, the ones run as wasm SIMD).
+ */
+export function maxPoolGradCounts(): {
+  fast: number;
+  fallback: number;
+  twoByTwo: number;
+  simd: number;
+} {
   return { ...counts };
 }
 
@@ -57,6 +67,14 @@ function maxPool2x2GradInto(
   }
 }
 
+/** 2×2 windows, stride 2, no padding on any side (every window inside the input). */
+function isTwoByTwo(info: tf.backend_util.Conv2DInfo): boolean {
+  return 2 * info.outHeight <= info.inHeight && 2 * info.outWidth <= info.inWidth &&
+    info.effectiveFilterHeight === 2 && info.effectiveFilterWidth === 2 &&
+    info.strideHeight === 2 && info.strideWidth === 2 && info.padInfo.top === 0 &&
+    info.padInfo.left === 0 && info.dilationHeight === 1 && info.dilationWidth === 1;
+}
+
 /** dx (zeroed by this function) from x, dy and the pooling geometry. Exported for tests. */
 export function maxPoolGradInto(
   x: Float32Array,
@@ -76,14 +94,11 @@ export function maxPoolGradInto(
     effectiveFilterHeight: fh,
     effectiveFilterWidth: fw,
   } = info;
-  const { top, left } = info.padInfo;
-  if (
-    fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0 &&
-    info.dilationHeight === 1 && info.dilationWidth === 1
-  ) {
+  if (isTwoByTwo(info)) {
     counts.twoByTwo++;
     return maxPool2x2GradInto(x, dy, info, dx);
   }
+  const { top, left } = info.padInfo;
   dx.fill(0);
   const best = new Float32Array(C);
   const where = new Int32Array(C);
@@ -148,14 +163,29 @@ export function createMaxPoolGradWasm(stock: tf.KernelFunc): tf.KernelFunc {
     }
     counts.fast++;
     const out = backend.makeOutput([...input.shape], "float32");
-    if (tf.util.sizeFromShape(input.shape) > 0) {
-      maxPoolGradInto(
-        backend.typedArrayFromHeap(input) as Float32Array,
-        backend.typedArrayFromHeap(dy) as Float32Array,
-        info,
-        backend.typedArrayFromHeap(out) as Float32Array,
-      );
+    if (tf.util.sizeFromShape(input.shape) === 0) return out;
+    const x = f32(backend, input), g = f32(backend, dy), dx = f32(backend, out);
+    const simd = isTwoByTwo(info) && info.inChannels % 4 === 0
+      ? simdKernelsFor(backend)
+      : undefined;
+    if (simd === undefined) {
+      maxPoolGradInto(x, g, info, dx);
+      return out;
     }
+    counts.twoByTwo++;
+    counts.simd++;
+    // The SIMD loop writes every pixel a window covers; an odd last row or column it leaves.
+    if (info.inHeight % 2 !== 0 || info.inWidth % 2 !== 0) dx.fill(0);
+    const { batchSize, inHeight, inWidth, inChannels } = info;
+    simd.maxPool2x2Grad(
+      x.byteOffset,
+      g.byteOffset,
+      dx.byteOffset,
+      batchSize,
+      inHeight,
+      inWidth,
+      inChannels,
+    );
     return out;
   };
 }

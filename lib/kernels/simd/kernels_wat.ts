@@ -1,0 +1,311 @@
+/**
+ * The text (WAT) of our wasm SIMD kernels: the loops of the batch-norm,
+ * 2×2 max-pool gradient and Adam kernels, run on the wasm backend's own heap.
+ * The JS versions of these loops were a fifth of the lesson-A teacher's step;
+ * V8 does not vectorise JS and mispredicts the max-pool comparisons, which
+ * wasm SIMD does four lanes at a time without branches.
+ *
+ * Each function does exactly the arithmetic of its JS twin, in the same
+ * order and precision (float64 sums and per-channel math for batch norm,
+ * float32 rounding after every Adam operation), so results are bit-identical
+ * (tested); only the lanes run side by side. Channel loops need C % 4 == 0.
+ *
+ * `scripts/build_simd_kernels.ts` compiles this text into kernels_wasm.ts.
+ */
+
+/**
+ * One pass over an NHWC tensor, channel group by channel group (4 channels,
+ * one v128) inside blocks of 32 positions, as the JS batch-norm kernels walk:
+ * each channel sees its positions in order. `$o` is the byte offset of the
+ * current element group from each tensor's start; `$g` the f64 byte offset of
+ * the group's per-channel values (two v128 of f64: channels 0–1 and 2–3).
+ */
+function channelPass(opts: {
+  name: string;
+  params: string[];
+  locals?: string[];
+  /** Before a group's positions: load accumulators or per-channel constants. */
+  setup: string;
+  /** Per position: `(local.get $o)` is the element group's byte offset. */
+  body: string;
+  /** After a group's positions: store accumulators. */
+  teardown?: string;
+}): string {
+  return `
+  (func (export "${opts.name}") (param $n i32) (param $c i32) ${
+    opts.params.map((p) => `(param ${p} i32)`).join(" ")
+  }
+    (local $stride i32) (local $block i32) (local $total i32) (local $b0 i32) (local $end i32)
+    (local $k i32) (local $o i32) (local $g i32) (local $lo v128) (local $hi v128)
+    ${(opts.locals ?? []).join(" ")}
+    (local.set $stride (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $block (i32.shl (local.get $stride) (i32.const 5)))
+    (local.set $total (i32.shl (local.get $n) (i32.const 2)))
+    (block $blocksDone (loop $blocks
+      (br_if $blocksDone (i32.ge_u (local.get $b0) (local.get $total)))
+      (local.set $end (select (local.get $total) (i32.add (local.get $b0) (local.get $block))
+        (i32.lt_u (i32.sub (local.get $total) (local.get $b0)) (local.get $block))))
+      (local.set $k (i32.const 0))
+      (block $groupsDone (loop $groups
+        (br_if $groupsDone (i32.ge_u (local.get $k) (local.get $stride)))
+        (local.set $g (i32.shl (local.get $k) (i32.const 1)))
+        ${opts.setup}
+        (local.set $o (i32.add (local.get $b0) (local.get $k)))
+        (block $positionsDone (loop $positions
+          (br_if $positionsDone (i32.ge_u (local.get $o) (local.get $end)))
+          ${opts.body}
+          (local.set $o (i32.add (local.get $o) (local.get $stride)))
+          (br $positions)))
+        ${opts.teardown ?? ""}
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $groups)))
+      (local.set $b0 (local.get $end))
+      (br $blocks)))
+  )`;
+}
+
+/** Loads 4 floats at `base + $o` and widens them to f64: lanes 0–1 into `lo`, 2–3 into `hi`. */
+function widen(base: string, lo: string, hi: string): string {
+  return `
+    (local.set $v (v128.load (i32.add (local.get ${base}) (local.get $o))))
+    (local.set ${lo} (f64x2.promote_low_f32x4 (local.get $v)))
+    (local.set ${hi} (f64x2.promote_low_f32x4
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))`;
+}
+
+/** Stores f64x2 `lo` and `hi` at `base + $o` as 4 floats (round to nearest, as a Float32Array store). */
+function narrowStore(base: string, lo: string, hi: string): string {
+  return `
+    (v128.store (i32.add (local.get ${base}) (local.get $o))
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+        (f32x4.demote_f64x2_zero ${lo}) (f32x4.demote_f64x2_zero ${hi})))`;
+}
+
+/** A group's two f64x2 of per-channel values from the f64 array at `base`. */
+function loadPair(base: string, lo: string, hi: string): string {
+  return `
+    (local.set ${lo} (v128.load (i32.add (local.get ${base}) (local.get $g))))
+    (local.set ${hi} (v128.load offset=16 (i32.add (local.get ${base}) (local.get $g))))`;
+}
+
+function storePair(base: string, lo: string, hi: string): string {
+  return `
+    (v128.store (i32.add (local.get ${base}) (local.get $g)) (local.get ${lo}))
+    (v128.store offset=16 (i32.add (local.get ${base}) (local.get $g)) (local.get ${hi}))`;
+}
+
+const V = "(local $v v128)";
+
+/** sum[k] += x (f64), per channel. */
+const channelSums = channelPass({
+  name: "channelSums",
+  params: ["$x", "$sum"],
+  locals: [V, "(local $xl v128) (local $xh v128)"],
+  setup: loadPair("$sum", "$lo", "$hi"),
+  body: widen("$x", "$xl", "$xh") + `
+    (local.set $lo (f64x2.add (local.get $lo) (local.get $xl)))
+    (local.set $hi (f64x2.add (local.get $hi) (local.get $xh)))`,
+  teardown: storePair("$sum", "$lo", "$hi"),
+});
+
+/** sq[k] += (x − mean[k])², all f64. */
+const channelSquares = channelPass({
+  name: "channelSquares",
+  params: ["$x", "$mean", "$sq"],
+  locals: [V, "(local $xl v128) (local $xh v128) (local $ml v128) (local $mh v128)"],
+  setup: loadPair("$sq", "$lo", "$hi") + loadPair("$mean", "$ml", "$mh"),
+  body: widen("$x", "$xl", "$xh") + `
+    (local.set $xl (f64x2.sub (local.get $xl) (local.get $ml)))
+    (local.set $xh (f64x2.sub (local.get $xh) (local.get $mh)))
+    (local.set $lo (f64x2.add (local.get $lo) (f64x2.mul (local.get $xl) (local.get $xl))))
+    (local.set $hi (f64x2.add (local.get $hi) (f64x2.mul (local.get $xh) (local.get $xh))))`,
+  teardown: storePair("$sq", "$lo", "$hi"),
+});
+
+/** y = x·a[k] + b[k] in f64, stored as float32. */
+const channelAffine = channelPass({
+  name: "channelAffine",
+  params: ["$x", "$a", "$b", "$y"],
+  locals: [V, "(local $xl v128) (local $xh v128) (local $bl v128) (local $bh v128)"],
+  setup: loadPair("$a", "$lo", "$hi") + loadPair("$b", "$bl", "$bh"),
+  body: widen("$x", "$xl", "$xh") + narrowStore(
+    "$y",
+    "(f64x2.add (f64x2.mul (local.get $xl) (local.get $lo)) (local.get $bl))",
+    "(f64x2.add (f64x2.mul (local.get $xh) (local.get $hi)) (local.get $bh))",
+  ),
+});
+
+/** sumDy[k] += dy; sumDyXc[k] += dy·(x − mean[k]), all f64. */
+const channelGradSums = channelPass({
+  name: "channelGradSums",
+  params: ["$dy", "$x", "$mean", "$sumDy", "$sumDyXc"],
+  locals: [
+    V,
+    "(local $gl v128) (local $gh v128) (local $xl v128) (local $xh v128)",
+    "(local $ml v128) (local $mh v128) (local $sl v128) (local $sh v128)",
+  ],
+  setup: loadPair("$sumDy", "$lo", "$hi") + loadPair("$sumDyXc", "$sl", "$sh") +
+    loadPair("$mean", "$ml", "$mh"),
+  body: widen("$dy", "$gl", "$gh") + widen("$x", "$xl", "$xh") + `
+    (local.set $lo (f64x2.add (local.get $lo) (local.get $gl)))
+    (local.set $hi (f64x2.add (local.get $hi) (local.get $gh)))
+    (local.set $sl (f64x2.add (local.get $sl)
+      (f64x2.mul (local.get $gl) (f64x2.sub (local.get $xl) (local.get $ml)))))
+    (local.set $sh (f64x2.add (local.get $sh)
+      (f64x2.mul (local.get $gh) (f64x2.sub (local.get $xh) (local.get $mh)))))`,
+  teardown: storePair("$sumDy", "$lo", "$hi") + storePair("$sumDyXc", "$sl", "$sh"),
+});
+
+/** dx = (a[k]·dy + b[k]·x) + c[k] in f64, stored as float32. */
+const channelGradApply = channelPass({
+  name: "channelGradApply",
+  params: ["$dy", "$x", "$a", "$b", "$cc", "$dx"],
+  locals: [
+    V,
+    "(local $gl v128) (local $gh v128) (local $xl v128) (local $xh v128)",
+    "(local $bl v128) (local $bh v128) (local $cl v128) (local $ch v128)",
+  ],
+  setup: loadPair("$a", "$lo", "$hi") + loadPair("$b", "$bl", "$bh") +
+    loadPair("$cc", "$cl", "$ch"),
+  body: widen("$dy", "$gl", "$gh") + widen("$x", "$xl", "$xh") + narrowStore(
+    "$dx",
+    `(f64x2.add (f64x2.add (f64x2.mul (local.get $lo) (local.get $gl))
+      (f64x2.mul (local.get $bl) (local.get $xl))) (local.get $cl))`,
+    `(f64x2.add (f64x2.add (f64x2.mul (local.get $hi) (local.get $gh))
+      (f64x2.mul (local.get $bh) (local.get $xh))) (local.get $ch))`,
+  ),
+});
+
+/**
+ * 2×2, stride-2 max-pool gradient: per window and 4 channels, the first
+ * maximum in scan order (a, b, c, d) gets dy, the others 0. `>` is false for
+ * NaN, as in JS. Rows and columns past 2·Ho, 2·Wo are not written.
+ */
+const maxPool2x2Grad = `
+  (func (export "maxPool2x2Grad") (param $x i32) (param $dy i32) (param $dx i32)
+    (param $n i32) (param $h i32) (param $w i32) (param $c i32)
+    (local $ho i32) (local $wo i32) (local $px i32) (local $row i32) (local $q i32)
+    (local $img i32) (local $i i32) (local $j i32) (local $k i32) (local $p i32) (local $stride i32)
+    (local $a v128) (local $b v128) (local $cv v128) (local $d v128) (local $best v128)
+    (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $gv v128)
+    (local.set $ho (i32.shr_u (local.get $h) (i32.const 1)))
+    (local.set $wo (i32.shr_u (local.get $w) (i32.const 1)))
+    (local.set $stride (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $row (i32.mul (local.get $w) (local.get $stride)))
+    (local.set $q (local.get $dy))
+    (block $imgDone (loop $imgs
+      (br_if $imgDone (i32.ge_u (local.get $img) (local.get $n)))
+      (local.set $i (i32.const 0))
+      (block $iDone (loop $is
+        (br_if $iDone (i32.ge_u (local.get $i) (local.get $ho)))
+        (local.set $j (i32.const 0))
+        (block $jDone (loop $js
+          (br_if $jDone (i32.ge_u (local.get $j) (local.get $wo)))
+          ;; byte offset of the window's top-left pixel
+          (local.set $px (i32.mul (local.get $stride) (i32.add
+            (i32.mul (i32.add (i32.mul (local.get $img) (local.get $h))
+              (i32.shl (local.get $i) (i32.const 1))) (local.get $w))
+            (i32.shl (local.get $j) (i32.const 1)))))
+          (local.set $k (i32.const 0))
+          (block $kDone (loop $ks
+            (br_if $kDone (i32.ge_u (local.get $k) (local.get $stride)))
+            (local.set $p (i32.add (local.get $px) (local.get $k)))
+            (local.set $a (v128.load (i32.add (local.get $x) (local.get $p))))
+            (local.set $b (v128.load (i32.add (local.get $x)
+              (i32.add (local.get $p) (local.get $stride)))))
+            (local.set $cv (v128.load (i32.add (local.get $x)
+              (i32.add (local.get $p) (local.get $row)))))
+            (local.set $d (v128.load (i32.add (local.get $x)
+              (i32.add (i32.add (local.get $p) (local.get $row)) (local.get $stride)))))
+            (local.set $w1 (f32x4.gt (local.get $b) (local.get $a)))
+            (local.set $best (v128.bitselect (local.get $b) (local.get $a) (local.get $w1)))
+            (local.set $w2 (f32x4.gt (local.get $cv) (local.get $best)))
+            (local.set $best (v128.bitselect (local.get $cv) (local.get $best) (local.get $w2)))
+            (local.set $w3 (f32x4.gt (local.get $d) (local.get $best)))
+            (local.set $gv (v128.load (i32.add (local.get $q) (local.get $k))))
+            ;; winner masks: d if w3; else c if w2; else b if w1; else a
+            (v128.store (i32.add (local.get $dx)
+              (i32.add (i32.add (local.get $p) (local.get $row)) (local.get $stride)))
+              (v128.and (local.get $gv) (local.get $w3)))
+            (local.set $gv (v128.andnot (local.get $gv) (local.get $w3)))
+            (v128.store (i32.add (local.get $dx) (i32.add (local.get $p) (local.get $row)))
+              (v128.and (local.get $gv) (local.get $w2)))
+            (local.set $gv (v128.andnot (local.get $gv) (local.get $w2)))
+            (v128.store (i32.add (local.get $dx) (i32.add (local.get $p) (local.get $stride)))
+              (v128.and (local.get $gv) (local.get $w1)))
+            (v128.store (i32.add (local.get $dx) (local.get $p))
+              (v128.andnot (local.get $gv) (local.get $w1)))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $ks)))
+          (local.set $q (i32.add (local.get $q) (local.get $stride)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $js)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $is)))
+      (local.set $img (i32.add (local.get $img) (i32.const 1)))
+      (br $imgs)))
+  )`;
+
+/**
+ * One Adam step over n floats: the stock chain's operations, each rounded to
+ * float32 (f32 arithmetic is the correctly rounded result, as Math.fround of
+ * the float64 result is). Four lanes at a time, then a scalar tail.
+ */
+function adamStep(vec: boolean): string {
+  const t = vec ? "f32x4" : "f32";
+  const get = (name: string) => vec ? `(f32x4.splat (local.get ${name}))` : `(local.get ${name})`;
+  const load = vec ? "v128.load" : "f32.load";
+  const store = vec ? "v128.store" : "f32.store";
+  const at = (base: string) => `(i32.add (local.get ${base}) (local.get $o))`;
+  return `
+    (local.set ${vec ? "$gv" : "$gs"} (${load} ${at("$g")}))
+    (local.set ${vec ? "$mv" : "$ms"} (${t}.add (${t}.mul (${load} ${at("$m")}) ${get("$b1")})
+      (${t}.mul (local.get ${vec ? "$gv" : "$gs"}) ${get("$omb1")})))
+    (local.set ${vec ? "$vv" : "$vs"} (${t}.add (${t}.mul (${load} ${at("$v")}) ${get("$b2")})
+      (${t}.mul (${t}.mul (local.get ${vec ? "$gv" : "$gs"}) (local.get ${vec ? "$gv" : "$gs"}))
+        ${get("$omb2")})))
+    (${store} ${at("$outM")} (local.get ${vec ? "$mv" : "$ms"}))
+    (${store} ${at("$outV")} (local.get ${vec ? "$vv" : "$vs"}))
+    (${store} ${at("$outValue")} (${t}.add
+      (${t}.mul (${t}.div (${t}.div (local.get ${vec ? "$mv" : "$ms"}) ${get("$c1")})
+        (${t}.add (${t}.sqrt (${t}.div (local.get ${vec ? "$vv" : "$vs"}) ${get("$c2")}))
+          ${get("$eps")}))
+        ${get("$negLr")})
+      (${load} ${at("$value")})))`;
+}
+
+const adam = `
+  (func (export "adam") (param $value i32) (param $m i32) (param $v i32) (param $g i32)
+    (param $outValue i32) (param $outM i32) (param $outV i32) (param $n i32)
+    (param $b1 f32) (param $omb1 f32) (param $b2 f32) (param $omb2 f32)
+    (param $c1 f32) (param $c2 f32) (param $eps f32) (param $negLr f32)
+    (local $o i32) (local $vecEnd i32) (local $end i32)
+    (local $gv v128) (local $mv v128) (local $vv v128) (local $gs f32) (local $ms f32) (local $vs f32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $vecEnd (i32.and (local.get $end) (i32.const -16)))
+    (block $vDone (loop $vecLoop
+      (br_if $vDone (i32.ge_u (local.get $o) (local.get $vecEnd)))
+      ${adamStep(true)}
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $vecLoop)))
+    (block $sDone (loop $tailLoop
+      (br_if $sDone (i32.ge_u (local.get $o) (local.get $end)))
+      ${adamStep(false)}
+      (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br $tailLoop)))
+  )`;
+
+/** The module's text; `shared` must match the backend's memory (threaded builds share it). */
+export function simdKernelsWat(shared: boolean): string {
+  return `(module
+  (import "env" "memory" (memory 1${shared ? " 65536 shared" : ""}))
+  ${channelSums}
+  ${channelSquares}
+  ${channelAffine}
+  ${channelGradSums}
+  ${channelGradApply}
+  ${maxPool2x2Grad}
+  ${adam}
+)
+`;
+}

@@ -1,0 +1,142 @@
+/**
+ * The wasm SIMD kernels (lib/kernels/simd/): the committed binary is the build
+ * of the committed WAT, and each kernel computes bit for bit what its JS twin
+ * computes, on awkward sizes (partial blocks, scalar tails, odd pool inputs,
+ * ties and NaN).
+ */
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { compileSimdKernels } from "../scripts/build_simd_kernels.ts";
+import { SIMD_KERNELS_WASM } from "../lib/kernels/simd/kernels_wasm.ts";
+import { simdKernelsFor } from "../lib/kernels/simd/instance.ts";
+import { registerWasmTrainingKernels } from "../lib/kernels/register.ts";
+import {
+  BATCH_NORM_GRAD,
+  BATCH_NORM_TRAIN,
+  batchNormCounts,
+  batchNormGradInto,
+  batchNormTrainInto,
+} from "../lib/kernels/batch_norm.ts";
+import {
+  ADAM_UPDATE,
+  type AdamScalars,
+  adamUpdateInto,
+  adamUpdateSimdCount,
+} from "../lib/kernels/adam_update.ts";
+import { maxPoolGradCounts, maxPoolGradInto } from "../lib/kernels/max_pool_grad.ts";
+import { toBase64 } from "../lib/notebook/display.ts";
+import { createRng } from "../lib/random.ts";
+
+Deno.test("the committed SIMD binaries are the build of kernels_wat.ts", async () => {
+  assert.equal(
+    toBase64(await compileSimdKernels(true)),
+    SIMD_KERNELS_WASM.shared,
+    "stale: run deno task build-simd",
+  );
+  assert.equal(
+    toBase64(await compileSimdKernels(false)),
+    SIMD_KERNELS_WASM.unshared,
+    "stale: run deno task build-simd",
+  );
+});
+
+async function onWasm(): Promise<void> {
+  registerWasmTrainingKernels();
+  await tf.setBackend("wasm");
+  assert.ok(simdKernelsFor(tf.backend()) !== undefined, "SIMD kernels instantiate on the heap");
+}
+
+function values(n: number, seed: number, mean = 0, sd = 1): Float32Array {
+  const rng = createRng(seed);
+  return Float32Array.from({ length: n }, () => mean + sd * rng.normal());
+}
+
+/** Runs a kernel on wasm and reads its outputs; its inputs and outputs are freed. */
+function run(name: string, inputs: () => Record<string, tf.Tensor>, attrs: object): Float32Array[] {
+  return tf.tidy(() => {
+    const outs = tf.engine().runKernel(name, inputs(), attrs as tf.NamedAttrMap);
+    return [outs].flat().map((t) => t.dataSync() as Float32Array);
+  });
+}
+
+Deno.test("batch norm: SIMD sweeps equal the JS sweeps bit for bit", async () => {
+  await onWasm();
+  // 70 positions (a partial block of 32) × 8 channels, and the lesson-A teacher's shape.
+  for (const [positions, C] of [[70, 8], [10 * 28 * 28, 16]]) {
+    const n = positions * C;
+    const x = values(n, 1, 2, 3), dy = values(n, 2);
+    const gamma = values(C, 3, 1, 0.2), beta = values(C, 4);
+    const js = { y: new Float32Array(n), mean: new Float32Array(C), variance: new Float32Array(C) };
+    batchNormTrainInto(x, gamma, beta, 1e-3, js);
+    const jsGrad = {
+      dx: new Float32Array(n),
+      dgamma: new Float32Array(C),
+      dbeta: new Float32Array(C),
+    };
+    batchNormGradInto(dy, x, js.mean, js.variance, gamma, 1e-3, jsGrad);
+    const t = (v: Float32Array, shape: number[]) => tf.tensor(v, shape);
+    const before = batchNormCounts().simd;
+    const [y, mean, variance] = run(BATCH_NORM_TRAIN, () => ({
+      x: t(x, [positions, C]),
+      gamma: t(gamma, [C]),
+      beta: t(beta, [C]),
+    }), { epsilon: 1e-3 });
+    const [dx, dgamma, dbeta] = run(BATCH_NORM_GRAD, () => ({
+      dy: t(dy, [positions, C]),
+      x: t(x, [positions, C]),
+      mean: t(js.mean, [C]),
+      variance: t(js.variance, [C]),
+      gamma: t(gamma, [C]),
+    }), { epsilon: 1e-3 });
+    assert.equal(batchNormCounts().simd - before, 2, "both kernels took the SIMD sweeps");
+    assert.deepEqual([y, mean, variance], [js.y, js.mean, js.variance], `forward, C=${C}`);
+    assert.deepEqual([dx, dgamma, dbeta], [jsGrad.dx, jsGrad.dgamma, jsGrad.dbeta], `grad, C=${C}`);
+  }
+});
+
+Deno.test("Adam: the SIMD step equals the JS step bit for bit, scalar tail included", async () => {
+  await onWasm();
+  const n = 4 * 25 + 3;
+  const value = values(n, 5), m = values(n, 6, 0, 0.01), g = values(n, 8);
+  const v = values(n, 7, 0, 0.001).map(Math.abs);
+  const s: AdamScalars = {
+    beta1: 0.9,
+    beta2: 0.999,
+    learningRate: 0.001,
+    epsilon: 1e-7,
+    correction1: 1 - 0.9 ** 3,
+    correction2: 1 - 0.999 ** 3,
+  };
+  const js = { value: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n) };
+  adamUpdateInto(value, m, v, g, js, s);
+  const before = adamUpdateSimdCount();
+  const [newValue, newM, newV] = run(ADAM_UPDATE, () => ({
+    value: tf.tensor1d(value),
+    m: tf.tensor1d(m),
+    v: tf.tensor1d(v),
+    gradient: tf.tensor1d(g),
+  }), s);
+  assert.equal(adamUpdateSimdCount() - before, 1);
+  assert.deepEqual([newValue, newM, newV], [js.value, js.m, js.v]);
+});
+
+Deno.test("MaxPoolGrad 2×2: SIMD equals the JS loop, ties, NaN and odd sizes included", async () => {
+  await onWasm();
+  for (const shape of [[2, 6, 8, 4], [3, 7, 9, 8]] as [number, number, number, number][]) {
+    const x = values(tf.util.sizeFromShape(shape), 9).map((v) => v < 0 ? 0 : v);
+    x[5] = NaN; // a NaN never wins a window
+    x[shape[3] * 3] = x[shape[3] * 2]; // an exact tie: the first maximum wins
+    const info = tf.backend_util.computePool2DInfo(shape, 2, 2, 1, "valid");
+    const dy = values(tf.util.sizeFromShape(info.outShape), 10);
+    const js = new Float32Array(x.length);
+    maxPoolGradInto(x, dy, info, js);
+    const before = maxPoolGradCounts().simd;
+    const [dx] = run("MaxPoolGrad", () => ({
+      dy: tf.tensor(dy, info.outShape),
+      input: tf.tensor(x, shape),
+      output: tf.zeros(info.outShape),
+    }), { filterSize: 2, strides: 2, pad: "valid" });
+    assert.equal(maxPoolGradCounts().simd - before, 1);
+    assert.deepEqual(dx, js, `[${shape}]`);
+  }
+});
