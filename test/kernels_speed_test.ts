@@ -232,6 +232,7 @@ Deno.test("Sum matches cpu", async () => {
     "int32: stock path",
   );
   assert.equal(delta(sumCounts(), before).fast, 5);
+  assert.equal(delta(sumCounts(), before).simd, 3, "inner sizes 16, 32 and 300 run as SIMD");
 });
 
 Deno.test("Mean matches cpu", async () => {
@@ -247,6 +248,7 @@ Deno.test("Mean matches cpu", async () => {
     );
   }
   assert.equal(delta(meanCounts(), before).fast, 5);
+  assert.equal(delta(meanCounts(), before).simd, 3, "inner sizes 16, 32 and 300 run as SIMD");
 });
 
 Deno.test("MaxPoolGrad matches cpu, ties included", async () => {

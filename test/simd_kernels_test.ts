@@ -24,6 +24,7 @@ import {
   adamUpdateSimdCount,
 } from "../lib/kernels/adam_update.ts";
 import { maxPoolGradCounts, maxPoolGradInto } from "../lib/kernels/max_pool_grad.ts";
+import { sumCounts, sumMiddle } from "../lib/kernels/sum.ts";
 import { toBase64 } from "../lib/notebook/display.ts";
 import { createRng } from "../lib/random.ts";
 
@@ -139,4 +140,20 @@ Deno.test("MaxPoolGrad 2×2: SIMD equals the JS loop, ties, NaN and odd sizes in
     assert.equal(maxPoolGradCounts().simd - before, 1);
     assert.deepEqual(dx, js, `[${shape}]`);
   }
+});
+
+Deno.test("Sum and Mean over middle axes: SIMD sums equal the JS sums bit for bit", async () => {
+  await onWasm();
+  // [outer 3, m 50, inner 8]: three slices, each a partial block.
+  const shape = [3, 50, 8];
+  const x = values(3 * 50 * 8, 11, 1, 5);
+  const js = new Float32Array(3 * 8), jsMean = new Float32Array(3 * 8);
+  sumMiddle(x, 3, 50, 8, js);
+  sumMiddle(x, 3, 50, 8, jsMean, 1 / 50);
+  const before = sumCounts().simd;
+  const [sum] = run("Sum", () => ({ x: tf.tensor(x, shape) }), { axis: [1], keepDims: false });
+  const [mean] = run("Mean", () => ({ x: tf.tensor(x, shape) }), { axis: [1], keepDims: false });
+  assert.equal(sumCounts().simd - before, 1);
+  assert.deepEqual(sum, js);
+  assert.deepEqual(mean, jsMean);
 });

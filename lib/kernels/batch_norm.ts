@@ -11,7 +11,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type SimdKernels, simdKernelsFor } from "./simd/instance.ts";
-import { f32, type HeapKernelArgs, requireHeapBackend, type WasmHeapBackend } from "./wasm_heap.ts";
+import {
+  f32,
+  type HeapKernelArgs,
+  heapScratchF64,
+  requireHeapBackend,
+  type WasmHeapBackend,
+} from "./wasm_heap.ts";
 
 /** Inputs `{x, gamma, beta}` ([..., C], [C], [C]); outputs `[y, mean, variance]`. */
 export const BATCH_NORM_TRAIN = "KdBatchNormTrain";
@@ -278,14 +284,8 @@ function simdWithScratch(
   count: number,
 ): { simd: SimdKernels; scratch: Float64Array; info: tf.TensorInfo } | undefined {
   const simd = C % 4 === 0 ? simdKernelsFor(backend) : undefined;
-  if (simd === undefined) return undefined;
-  const info = backend.makeOutput([2 * count * C], "float32");
-  const view = f32(backend, info);
-  if (view.byteOffset % 8 !== 0) {
-    backend.disposeData(info.dataId);
-    return undefined;
-  }
-  return { simd, scratch: new Float64Array(view.buffer, view.byteOffset, count * C), info };
+  const scratch = simd === undefined ? undefined : heapScratchF64(backend, count * C);
+  return scratch && simd && { simd, scratch: scratch.view, info: scratch.info };
 }
 
 function trainWasm(args: HeapKernelArgs): tf.TensorInfo[] {

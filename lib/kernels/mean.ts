@@ -7,10 +7,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { blockReduction } from "./sum.ts";
 
-const counts = { fast: 0, fallback: 0 };
+const counts = { fast: 0, fallback: 0, simd: 0 };
 
-/** How often each path ran since start-up. */
-export function meanCounts(): { fast: number; fallback: number } {
+/** How often each path ran since start-up (`simd`: of the fast ones, as wasm SIMD sums). */
+export function meanCounts(): { fast: number; fallback: number; simd: number } {
   return { ...counts };
 }
 

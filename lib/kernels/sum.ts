@@ -4,15 +4,18 @@
  * first transposes the whole tensor. Here a contiguous block of axes is summed
  * in place: the tensor is viewed as [outer, M, inner] and the M rows of each
  * outer slice are added into float64 accumulators (as the cpu backend does,
- * so results agree to float32 rounding).
+ * so results agree to float32 rounding). With the inner size divisible by 4
+ * the rows are added by the wasm SIMD channel sums (simd/kernels_wat.ts),
+ * which add each column in the same order: the same numbers.
  */
 import * as tf from "@tensorflow/tfjs";
-import { asHeapBackend } from "./wasm_heap.ts";
+import { simdKernelsFor } from "./simd/instance.ts";
+import { asHeapBackend, f32, heapScratchF64 } from "./wasm_heap.ts";
 
-const counts = { fast: 0, fallback: 0 };
+const counts = { fast: 0, fallback: 0, simd: 0 };
 
-/** How often each path ran since start-up. */
-export function sumCounts(): { fast: number; fallback: number } {
+/** How often each path ran since start-up (`simd`: of the fast ones, as wasm SIMD sums). */
+export function sumCounts(): { fast: number; fallback: number; simd: number } {
   return { ...counts };
 }
 
@@ -65,7 +68,7 @@ export function createSumWasm(stock: tf.KernelFunc): tf.KernelFunc {
  */
 export function blockReduction(
   stock: tf.KernelFunc,
-  counts: { fast: number; fallback: number },
+  counts: { fast: number; fallback: number; simd: number },
   mean: boolean,
 ): tf.KernelFunc {
   return (args) => {
@@ -90,14 +93,33 @@ export function blockReduction(
     const outShape = keepDims ? kept : x.shape.filter((_, i) => !axes.includes(i));
     const out = backend.makeOutput(outShape, "float32");
     const [outer, m, inner] = block;
-    if (outer * inner > 0) {
-      const dst = backend.typedArrayFromHeap(out) as Float32Array;
-      if (m === 0) dst.fill(0);
-      else {
-        const x32 = backend.typedArrayFromHeap(x) as Float32Array;
-        sumMiddle(x32, outer, m, inner, dst, mean ? 1 / m : 1);
-      }
+    if (outer * inner === 0) return out;
+    if (m === 0) {
+      f32(backend, out).fill(0);
+      return out;
     }
-    return out;
+    const simd = inner % 4 === 0 ? simdKernelsFor(backend) : undefined;
+    const acc = simd === undefined ? undefined : heapScratchF64(backend, inner);
+    try {
+      // Views after every allocation: an allocation may have grown (moved) the heap.
+      const x32 = f32(backend, x), dst = f32(backend, out);
+      const scale = mean ? 1 / m : 1;
+      if (simd === undefined || acc === undefined) {
+        sumMiddle(x32, outer, m, inner, dst, scale);
+        return out;
+      }
+      counts.simd++;
+      // The same float64 sums, channel by channel in row order, four channels per SIMD lane set.
+      for (let o = 0; o < outer; o++) {
+        acc.view.fill(0);
+        const slice = x32.byteOffset + 4 * o * m * inner;
+        simd.channelSums(m * inner, inner, slice, acc.view.byteOffset);
+        if (scale !== 1) { for (let c = 0; c < inner; c++) acc.view[c] *= scale; }
+        dst.set(acc.view, o * inner);
+      }
+      return out;
+    } finally {
+      if (acc !== undefined) backend.disposeData(acc.info.dataId);
+    }
   };
 }

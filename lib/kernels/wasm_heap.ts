@@ -45,3 +45,23 @@ export function single(out: tf.TensorInfo | tf.TensorInfo[]): tf.TensorInfo {
   if (Array.isArray(out)) throw new Error("expected a single output");
   return out;
 }
+
+/**
+ * Zeroed float64 scratch of `count` values on the heap (for wasm code that reads
+ * it there), or undefined if the allocation is not 8-byte aligned. Release it
+ * with `backend.disposeData(info.dataId)`; take other views after this call.
+ */
+export function heapScratchF64(
+  backend: WasmHeapBackend,
+  count: number,
+): { view: Float64Array; info: tf.TensorInfo } | undefined {
+  const info = backend.makeOutput([2 * count], "float32");
+  const raw = f32(backend, info);
+  if (raw.byteOffset % 8 !== 0) {
+    backend.disposeData(info.dataId);
+    return undefined;
+  }
+  const view = new Float64Array(raw.buffer, raw.byteOffset, count);
+  view.fill(0);
+  return { view, info };
+}
