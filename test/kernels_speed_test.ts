@@ -16,7 +16,13 @@ import { maxPoolGradCounts } from "../lib/kernels/max_pool_grad.ts";
 import { meanCounts } from "../lib/kernels/mean.ts";
 import { sumCounts } from "../lib/kernels/sum.ts";
 import { tileCounts, tileInto } from "../lib/kernels/tile.ts";
-import { tiledTransposeWins, transposeCounts, transposeInto } from "../lib/kernels/transpose.ts";
+import {
+  collapseTranspose,
+  simdTransposePlan,
+  tiledTransposeWins,
+  transposeCounts,
+  transposeInto,
+} from "../lib/kernels/transpose.ts";
 
 const TOL = 1e-5;
 
@@ -324,8 +330,37 @@ Deno.test("Transpose on wasm: the tiled walk serves large strides only, and matc
     dtype: "int32" as const,
   };
   await check("Transpose", { x: ints }, { perm: [1, 0] }, "int32, stride 4,100: stock");
+  // Swaps of two axes of a 3-D view, with sizes divisible by 4: SIMD copies.
+  await check("Transpose", { x: f32([8, 5, 3, 12], 512) }, { perm: [3, 1, 2, 0] }, "simd C,B,A");
+  await check("Transpose", { x: f32([6, 7, 7, 8], 513) }, { perm: [1, 2, 0, 3] }, "simd B,A,C");
+  await check("Transpose", { x: f32([4, 1, 9, 8], 514) }, { perm: [2, 1, 0, 3] }, "size-1 axis");
+  const ints2 = { ...ints, values: ints.values.subarray(0, 12 * 20), shape: [12, 20] };
+  await check("Transpose", { x: ints2 }, { perm: [1, 0] }, "int32 2-D: simd");
   const d = delta(transposeCounts(), before);
-  assert.deepEqual([d.fast, d.fallback], [1, 2]);
+  assert.deepEqual([d.fast, d.fallback, d.simd], [1, 2, 4]);
+});
+
+Deno.test("collapseTranspose: drops size-1 axes and merges axes that move together", () => {
+  assert.deepEqual(collapseTranspose([100, 28, 28, 16], [3, 1, 2, 0]), {
+    shape: [100, 784, 16],
+    perm: [2, 1, 0],
+  });
+  assert.deepEqual(collapseTranspose([100, 28, 28, 16], [1, 2, 0, 3]), {
+    shape: [100, 784, 16],
+    perm: [1, 0, 2],
+  });
+  assert.deepEqual(collapseTranspose([4, 1, 9, 8], [2, 1, 0, 3]), {
+    shape: [4, 9, 8],
+    perm: [1, 0, 2],
+  });
+  assert.deepEqual(collapseTranspose([2, 3, 4], [0, 1, 2]), { shape: [24], perm: [0] });
+  assert.equal(simdTransposePlan([10, 28, 28, 16], [3, 1, 2, 0]), undefined, "10 rows: not ×4");
+  assert.deepEqual(simdTransposePlan([1568, 300], [1, 0]), {
+    kind: "outerInner",
+    a: 1568,
+    b: 1,
+    c: 300,
+  });
 });
 
 Deno.test("Conv2D with one output channel matches cpu", async () => {

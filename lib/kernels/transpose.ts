@@ -8,16 +8,21 @@
  * and the input's innermost axis — so reads and writes stay in cache (~5×
  * faster there). Below that stride the stock kernel is as fast or faster, and
  * serves.
+ *
+ * First, though: the transposes the filter gradients and dense layers ask for
+ * reduce to swapping two axes of a 3-D array (see `collapseTranspose`), which
+ * wasm SIMD copies do directly, 4×4 blocks at a time (simd/kernels_wat.ts).
  */
 import * as tf from "@tensorflow/tfjs";
+import { simdKernelsFor } from "./simd/instance.ts";
 import { asHeapBackend } from "./wasm_heap.ts";
 
 type Numeric = Float32Array | Int32Array;
 
-const counts = { fast: 0, fallback: 0 };
+const counts = { fast: 0, fallback: 0, simd: 0 };
 
-/** How often each path ran since start-up. */
-export function transposeCounts(): { fast: number; fallback: number } {
+/** How often each path ran since start-up (`simd`: the SIMD copies, `fast`: the tiled walk). */
+export function transposeCounts(): { fast: number; fallback: number; simd: number } {
   return { ...counts };
 }
 
@@ -98,22 +103,77 @@ export function transposeInto(
   }
 }
 
+/**
+ * The same transpose on fewer axes: size-1 axes dropped, and axes that stay
+ * next to each other in the same order merged. [100,28,28,16] by [3,1,2,0]
+ * is [100,784,16] by [2,1,0]; by [1,2,0,3] it is [100,784,16] by [1,0,2].
+ */
+export function collapseTranspose(
+  shape: readonly number[],
+  perm: readonly number[],
+): { shape: number[]; perm: number[] } {
+  const kept = perm.filter((axis) => shape[axis] !== 1);
+  // Runs of output axes that are consecutive input axes become one axis.
+  const groups: number[][] = [];
+  for (const axis of kept) {
+    const last = groups[groups.length - 1];
+    if (last !== undefined && last[last.length - 1] + 1 === axis) last.push(axis);
+    else groups.push([axis]);
+  }
+  const byInput = [...groups].sort((g, h) => g[0] - h[0]);
+  return {
+    shape: byInput.map((g) => g.reduce((size, axis) => size * shape[axis], 1)),
+    perm: groups.map((g) => byInput.indexOf(g)),
+  };
+}
+
+/**
+ * How our SIMD copies can do this transpose, if they can: `outer` swaps the two
+ * outer axes of [A,B,C] (rows of C moved whole), `outerInner` the first and
+ * last ([A,C] → [C,A] is the case B = 1).
+ */
+export function simdTransposePlan(
+  shape: readonly number[],
+  perm: readonly number[],
+): { kind: "outer" | "outerInner"; a: number; b: number; c: number } | undefined {
+  const { shape: s, perm: p } = collapseTranspose(shape, perm);
+  const key = p.join(",");
+  if (key === "1,0,2" && s[2] % 4 === 0) return { kind: "outer", a: s[0], b: s[1], c: s[2] };
+  if (key === "2,1,0" && s[0] % 4 === 0 && s[2] % 4 === 0) {
+    return { kind: "outerInner", a: s[0], b: s[1], c: s[2] };
+  }
+  if (key === "1,0" && s[0] % 4 === 0 && s[1] % 4 === 0) {
+    return { kind: "outerInner", a: s[0], b: 1, c: s[1] };
+  }
+  return undefined;
+}
+
 /** Builds the kernel function around the stock wasm Transpose, kept for other dtypes. */
 export function createTransposeWasm(stock: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
     const { perm } = args.attrs as unknown as tf.TransposeAttrs;
     const backend = asHeapBackend(args.backend);
-    if (
-      backend === undefined || (x.dtype !== "float32" && x.dtype !== "int32") ||
-      perm.length !== x.shape.length || !tiledTransposeWins(x.shape, perm)
-    ) {
+    const usable = backend !== undefined && (x.dtype === "float32" || x.dtype === "int32") &&
+      perm.length === x.shape.length && tf.util.sizeFromShape(x.shape) > 0;
+    const plan = usable ? simdTransposePlan(x.shape, perm) : undefined;
+    const simd = plan === undefined ? undefined : simdKernelsFor(backend);
+    if (backend !== undefined && plan !== undefined && simd !== undefined) {
+      counts.simd++;
+      const out = backend.makeOutput(perm.map((p) => x.shape[p]), x.dtype);
+      const src = backend.typedArrayFromHeap(x).byteOffset;
+      const dst = backend.typedArrayFromHeap(out).byteOffset;
+      const copy = plan.kind === "outer" ? simd.swapOuter : simd.swapOuterInner;
+      copy(src, dst, plan.a, plan.b, plan.c);
+      return out;
+    }
+    if (backend === undefined || !usable || !tiledTransposeWins(x.shape, perm)) {
       counts.fallback++;
       return stock(args);
     }
     counts.fast++;
     const out = backend.makeOutput(perm.map((p) => x.shape[p]), x.dtype);
-    if (tf.util.sizeFromShape(x.shape) > 0) {
+    {
       // Views after makeOutput: an allocation may have grown (moved) the heap.
       transposeInto(
         backend.typedArrayFromHeap(x) as Numeric,

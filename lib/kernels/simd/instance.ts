@@ -38,6 +38,10 @@ export interface SimdKernels {
     w: number,
     c: number,
   ): void;
+  /** [A,B,C] → [B,A,C], 4-byte elements, C % 4 == 0. */
+  swapOuter(src: number, dst: number, a: number, b: number, c: number): void;
+  /** [A,B,C] → [C,B,A], 4-byte elements, A % 4 == 0 and C % 4 == 0. */
+  swapOuterInner(src: number, dst: number, a: number, b: number, c: number): void;
   adam(
     value: number,
     m: number,

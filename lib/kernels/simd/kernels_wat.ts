@@ -5,6 +5,8 @@
  * V8 does not vectorise JS and mispredicts the max-pool comparisons, which
  * wasm SIMD does four lanes at a time without branches.
  *
+ * Two transposes (pure copies) serve the filter gradients' layout changes.
+ *
  * Each function does exactly the arithmetic of its JS twin, in the same
  * order and precision (float64 sums and per-channel math for batch norm,
  * float32 rounding after every Adam operation), so results are bit-identical
@@ -295,6 +297,101 @@ const adam = `
       (br $tailLoop)))
   )`;
 
+/** i8x16.shuffle lane bytes picking float lanes (0–3 first operand, 4–7 second). */
+function floatLanes(...lanes: number[]): string {
+  return lanes.flatMap((l) => [0, 1, 2, 3].map((b) => 4 * l + b)).join(" ");
+}
+
+/** [A,B,C] → [B,A,C] for 4-byte elements, C % 4 == 0: rows of C copied 16 bytes at a time. */
+const swapOuter = `
+  (func (export "swapOuter") (param $src i32) (param $dst i32) (param $a i32) (param $b i32)
+    (param $c i32)
+    (local $row i32) (local $ai i32) (local $bi i32) (local $from i32) (local $o i32)
+    (local.set $row (i32.shl (local.get $c) (i32.const 2)))
+    (block $bDone (loop $bs
+      (br_if $bDone (i32.ge_u (local.get $bi) (local.get $b)))
+      (local.set $ai (i32.const 0))
+      (block $aDone (loop $as
+        (br_if $aDone (i32.ge_u (local.get $ai) (local.get $a)))
+        (local.set $from (i32.add (local.get $src) (i32.mul (local.get $row)
+          (i32.add (i32.mul (local.get $ai) (local.get $b)) (local.get $bi)))))
+        (local.set $o (i32.const 0))
+        (block $cDone (loop $cs
+          (br_if $cDone (i32.ge_u (local.get $o) (local.get $row)))
+          (v128.store (i32.add (local.get $dst) (local.get $o))
+            (v128.load (i32.add (local.get $from) (local.get $o))))
+          (local.set $o (i32.add (local.get $o) (i32.const 16)))
+          (br $cs)))
+        (local.set $dst (i32.add (local.get $dst) (local.get $row)))
+        (local.set $ai (i32.add (local.get $ai) (i32.const 1)))
+        (br $as)))
+      (local.set $bi (i32.add (local.get $bi) (i32.const 1)))
+      (br $bs)))
+  )`;
+
+/**
+ * [A,B,C] → [C,B,A] for 4-byte elements, A % 4 == 0 and C % 4 == 0: 4×4
+ * blocks transposed in registers; each output row is written in order.
+ */
+const swapOuterInner = `
+  (func (export "swapOuterInner") (param $src i32) (param $dst i32) (param $a i32) (param $b i32)
+    (param $c i32)
+    (local $bi i32) (local $c0 i32) (local $a0 i32) (local $p i32) (local $q i32)
+    (local $inRow i32) (local $outRow i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
+    (local $lo01 v128) (local $hi01 v128) (local $lo23 v128) (local $hi23 v128)
+    ;; bytes between consecutive a in the input, and between consecutive c in the output
+    (local.set $inRow (i32.shl (i32.mul (local.get $b) (local.get $c)) (i32.const 2)))
+    (local.set $outRow (i32.shl (i32.mul (local.get $b) (local.get $a)) (i32.const 2)))
+    (block $bDone (loop $bs
+      (br_if $bDone (i32.ge_u (local.get $bi) (local.get $b)))
+      (local.set $c0 (i32.const 0))
+      (block $cDone (loop $cs
+        (br_if $cDone (i32.ge_u (local.get $c0) (local.get $c)))
+        (local.set $a0 (i32.const 0))
+        (block $aDone (loop $as
+          (br_if $aDone (i32.ge_u (local.get $a0) (local.get $a)))
+          ;; input [a0, bi, c0], output [c0, bi, a0]
+          (local.set $p (i32.add (local.get $src) (i32.shl (i32.add
+            (i32.mul (i32.add (i32.mul (local.get $a0) (local.get $b)) (local.get $bi))
+              (local.get $c)) (local.get $c0)) (i32.const 2))))
+          (local.set $q (i32.add (local.get $dst) (i32.shl (i32.add
+            (i32.mul (i32.add (i32.mul (local.get $c0) (local.get $b)) (local.get $bi))
+              (local.get $a)) (local.get $a0)) (i32.const 2))))
+          (local.set $r0 (v128.load (local.get $p)))
+          (local.set $r1 (v128.load (i32.add (local.get $p) (local.get $inRow))))
+          (local.set $r2 (v128.load (i32.add (local.get $p)
+            (i32.shl (local.get $inRow) (i32.const 1)))))
+          (local.set $r3 (v128.load (i32.add (local.get $p)
+            (i32.mul (local.get $inRow) (i32.const 3)))))
+          (local.set $lo01 (i8x16.shuffle ${
+  floatLanes(0, 4, 1, 5)
+} (local.get $r0) (local.get $r1)))
+          (local.set $hi01 (i8x16.shuffle ${
+  floatLanes(2, 6, 3, 7)
+} (local.get $r0) (local.get $r1)))
+          (local.set $lo23 (i8x16.shuffle ${
+  floatLanes(0, 4, 1, 5)
+} (local.get $r2) (local.get $r3)))
+          (local.set $hi23 (i8x16.shuffle ${
+  floatLanes(2, 6, 3, 7)
+} (local.get $r2) (local.get $r3)))
+          (v128.store (local.get $q)
+            (i8x16.shuffle ${floatLanes(0, 1, 4, 5)} (local.get $lo01) (local.get $lo23)))
+          (v128.store (i32.add (local.get $q) (local.get $outRow))
+            (i8x16.shuffle ${floatLanes(2, 3, 6, 7)} (local.get $lo01) (local.get $lo23)))
+          (v128.store (i32.add (local.get $q) (i32.shl (local.get $outRow) (i32.const 1)))
+            (i8x16.shuffle ${floatLanes(0, 1, 4, 5)} (local.get $hi01) (local.get $hi23)))
+          (v128.store (i32.add (local.get $q) (i32.mul (local.get $outRow) (i32.const 3)))
+            (i8x16.shuffle ${floatLanes(2, 3, 6, 7)} (local.get $hi01) (local.get $hi23)))
+          (local.set $a0 (i32.add (local.get $a0) (i32.const 4)))
+          (br $as)))
+        (local.set $c0 (i32.add (local.get $c0) (i32.const 4)))
+        (br $cs)))
+      (local.set $bi (i32.add (local.get $bi) (i32.const 1)))
+      (br $bs)))
+  )`;
+
 /** The module's text; `shared` must match the backend's memory (threaded builds share it). */
 export function simdKernelsWat(shared: boolean): string {
   return `(module
@@ -306,6 +403,8 @@ export function simdKernelsWat(shared: boolean): string {
   ${channelGradApply}
   ${maxPool2x2Grad}
   ${adam}
+  ${swapOuter}
+  ${swapOuterInner}
 )
 `;
 }
