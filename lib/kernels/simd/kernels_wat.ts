@@ -16,6 +16,29 @@
  */
 
 /**
+ * `for (i = from; i < end; i = next) body` over an i32 local, compared
+ * unsigned; `from` undefined continues from the local's current value.
+ * `end` and `next` are WAT expressions.
+ */
+function forLoop(i: string, from: string | undefined, end: string, next: string, body: string) {
+  const label = i.slice(1);
+  return `
+    ${from === undefined ? "" : `(local.set ${i} ${from})`}
+    (block $${label}Done (loop $${label}Loop
+      (br_if $${label}Done (i32.ge_u (local.get ${i}) ${end}))
+      ${body}
+      (local.set ${i} ${next})
+      (br $${label}Loop)))`;
+}
+
+/** `(local.get i) + by` as a WAT expression; `by` a number or an expression. */
+function plus(i: string, by: number | string): string {
+  return `(i32.add (local.get ${i}) ${typeof by === "number" ? `(i32.const ${by})` : by})`;
+}
+
+const get = (name: string) => `(local.get ${name})`;
+
+/**
  * One pass over an NHWC tensor, channel group by channel group (4 channels,
  * one v128) inside blocks of 32 positions, as the JS batch-norm kernels walk:
  * each channel sees its positions in order. `$o` is the byte offset of the
@@ -33,6 +56,35 @@ function channelPass(opts: {
   /** After a group's positions: store accumulators. */
   teardown?: string;
 }): string {
+  const positions = forLoop(
+    "$o",
+    plus("$b0", get("$k")),
+    get("$end"),
+    plus("$o", get("$stride")),
+    opts.body,
+  );
+  const groups = forLoop(
+    "$k",
+    "(i32.const 0)",
+    get("$stride"),
+    plus("$k", 16),
+    `
+    (local.set $g (i32.shl (local.get $k) (i32.const 1)))
+    ${opts.setup}
+    ${positions}
+    ${opts.teardown ?? ""}`,
+  );
+  // Blocks of 32 positions; the last may be shorter.
+  const blocks = forLoop(
+    "$b0",
+    "(i32.const 0)",
+    get("$total"),
+    get("$end"),
+    `
+    (local.set $end (select (local.get $total) (i32.add (local.get $b0) (local.get $block))
+      (i32.lt_u (i32.sub (local.get $total) (local.get $b0)) (local.get $block))))
+    ${groups}`,
+  );
   return `
   (func (export "${opts.name}") (param $n i32) (param $c i32) ${
     opts.params.map((p) => `(param ${p} i32)`).join(" ")
@@ -43,26 +95,7 @@ function channelPass(opts: {
     (local.set $stride (i32.shl (local.get $c) (i32.const 2)))
     (local.set $block (i32.shl (local.get $stride) (i32.const 5)))
     (local.set $total (i32.shl (local.get $n) (i32.const 2)))
-    (block $blocksDone (loop $blocks
-      (br_if $blocksDone (i32.ge_u (local.get $b0) (local.get $total)))
-      (local.set $end (select (local.get $total) (i32.add (local.get $b0) (local.get $block))
-        (i32.lt_u (i32.sub (local.get $total) (local.get $b0)) (local.get $block))))
-      (local.set $k (i32.const 0))
-      (block $groupsDone (loop $groups
-        (br_if $groupsDone (i32.ge_u (local.get $k) (local.get $stride)))
-        (local.set $g (i32.shl (local.get $k) (i32.const 1)))
-        ${opts.setup}
-        (local.set $o (i32.add (local.get $b0) (local.get $k)))
-        (block $positionsDone (loop $positions
-          (br_if $positionsDone (i32.ge_u (local.get $o) (local.get $end)))
-          ${opts.body}
-          (local.set $o (i32.add (local.get $o) (local.get $stride)))
-          (br $positions)))
-        ${opts.teardown ?? ""}
-        (local.set $k (i32.add (local.get $k) (i32.const 16)))
-        (br $groups)))
-      (local.set $b0 (local.get $end))
-      (br $blocks)))
+    ${blocks}
   )`;
 }
 
@@ -183,7 +216,55 @@ const channelGradApply = channelPass({
  * maximum in scan order (a, b, c, d) gets dy, the others 0. `>` is false for
  * NaN, as in JS. Rows and columns past 2·Ho, 2·Wo are not written.
  */
-const maxPool2x2Grad = `
+const maxPool2x2Grad = (() => {
+  const channels = forLoop(
+    "$k",
+    "(i32.const 0)",
+    get("$stride"),
+    plus("$k", 16),
+    `
+    (local.set $p (i32.add (local.get $px) (local.get $k)))
+    (local.set $a (v128.load (i32.add (local.get $x) (local.get $p))))
+    (local.set $b (v128.load (i32.add (local.get $x) (i32.add (local.get $p) (local.get $stride)))))
+    (local.set $cv (v128.load (i32.add (local.get $x) (i32.add (local.get $p) (local.get $row)))))
+    (local.set $d (v128.load (i32.add (local.get $x)
+      (i32.add (i32.add (local.get $p) (local.get $row)) (local.get $stride)))))
+    (local.set $w1 (f32x4.gt (local.get $b) (local.get $a)))
+    (local.set $best (v128.bitselect (local.get $b) (local.get $a) (local.get $w1)))
+    (local.set $w2 (f32x4.gt (local.get $cv) (local.get $best)))
+    (local.set $best (v128.bitselect (local.get $cv) (local.get $best) (local.get $w2)))
+    (local.set $w3 (f32x4.gt (local.get $d) (local.get $best)))
+    (local.set $gv (v128.load (i32.add (local.get $q) (local.get $k))))
+    ;; winner masks: d if w3; else c if w2; else b if w1; else a
+    (v128.store (i32.add (local.get $dx)
+      (i32.add (i32.add (local.get $p) (local.get $row)) (local.get $stride)))
+      (v128.and (local.get $gv) (local.get $w3)))
+    (local.set $gv (v128.andnot (local.get $gv) (local.get $w3)))
+    (v128.store (i32.add (local.get $dx) (i32.add (local.get $p) (local.get $row)))
+      (v128.and (local.get $gv) (local.get $w2)))
+    (local.set $gv (v128.andnot (local.get $gv) (local.get $w2)))
+    (v128.store (i32.add (local.get $dx) (i32.add (local.get $p) (local.get $stride)))
+      (v128.and (local.get $gv) (local.get $w1)))
+    (v128.store (i32.add (local.get $dx) (local.get $p))
+      (v128.andnot (local.get $gv) (local.get $w1)))`,
+  );
+  const windows = forLoop(
+    "$j",
+    "(i32.const 0)",
+    get("$wo"),
+    plus("$j", 1),
+    `
+    ;; byte offset of the window's top-left pixel
+    (local.set $px (i32.mul (local.get $stride) (i32.add
+      (i32.mul (i32.add (i32.mul (local.get $img) (local.get $h))
+        (i32.shl (local.get $i) (i32.const 1))) (local.get $w))
+      (i32.shl (local.get $j) (i32.const 1)))))
+    ${channels}
+    (local.set $q (i32.add (local.get $q) (local.get $stride)))`,
+  );
+  const rows = forLoop("$i", "(i32.const 0)", get("$ho"), plus("$i", 1), windows);
+  const images = forLoop("$img", "(i32.const 0)", get("$n"), plus("$img", 1), rows);
+  return `
   (func (export "maxPool2x2Grad") (param $x i32) (param $dy i32) (param $dx i32)
     (param $n i32) (param $h i32) (param $w i32) (param $c i32)
     (local $ho i32) (local $wo i32) (local $px i32) (local $row i32) (local $q i32)
@@ -195,58 +276,9 @@ const maxPool2x2Grad = `
     (local.set $stride (i32.shl (local.get $c) (i32.const 2)))
     (local.set $row (i32.mul (local.get $w) (local.get $stride)))
     (local.set $q (local.get $dy))
-    (block $imgDone (loop $imgs
-      (br_if $imgDone (i32.ge_u (local.get $img) (local.get $n)))
-      (local.set $i (i32.const 0))
-      (block $iDone (loop $is
-        (br_if $iDone (i32.ge_u (local.get $i) (local.get $ho)))
-        (local.set $j (i32.const 0))
-        (block $jDone (loop $js
-          (br_if $jDone (i32.ge_u (local.get $j) (local.get $wo)))
-          ;; byte offset of the window's top-left pixel
-          (local.set $px (i32.mul (local.get $stride) (i32.add
-            (i32.mul (i32.add (i32.mul (local.get $img) (local.get $h))
-              (i32.shl (local.get $i) (i32.const 1))) (local.get $w))
-            (i32.shl (local.get $j) (i32.const 1)))))
-          (local.set $k (i32.const 0))
-          (block $kDone (loop $ks
-            (br_if $kDone (i32.ge_u (local.get $k) (local.get $stride)))
-            (local.set $p (i32.add (local.get $px) (local.get $k)))
-            (local.set $a (v128.load (i32.add (local.get $x) (local.get $p))))
-            (local.set $b (v128.load (i32.add (local.get $x)
-              (i32.add (local.get $p) (local.get $stride)))))
-            (local.set $cv (v128.load (i32.add (local.get $x)
-              (i32.add (local.get $p) (local.get $row)))))
-            (local.set $d (v128.load (i32.add (local.get $x)
-              (i32.add (i32.add (local.get $p) (local.get $row)) (local.get $stride)))))
-            (local.set $w1 (f32x4.gt (local.get $b) (local.get $a)))
-            (local.set $best (v128.bitselect (local.get $b) (local.get $a) (local.get $w1)))
-            (local.set $w2 (f32x4.gt (local.get $cv) (local.get $best)))
-            (local.set $best (v128.bitselect (local.get $cv) (local.get $best) (local.get $w2)))
-            (local.set $w3 (f32x4.gt (local.get $d) (local.get $best)))
-            (local.set $gv (v128.load (i32.add (local.get $q) (local.get $k))))
-            ;; winner masks: d if w3; else c if w2; else b if w1; else a
-            (v128.store (i32.add (local.get $dx)
-              (i32.add (i32.add (local.get $p) (local.get $row)) (local.get $stride)))
-              (v128.and (local.get $gv) (local.get $w3)))
-            (local.set $gv (v128.andnot (local.get $gv) (local.get $w3)))
-            (v128.store (i32.add (local.get $dx) (i32.add (local.get $p) (local.get $row)))
-              (v128.and (local.get $gv) (local.get $w2)))
-            (local.set $gv (v128.andnot (local.get $gv) (local.get $w2)))
-            (v128.store (i32.add (local.get $dx) (i32.add (local.get $p) (local.get $stride)))
-              (v128.and (local.get $gv) (local.get $w1)))
-            (v128.store (i32.add (local.get $dx) (local.get $p))
-              (v128.andnot (local.get $gv) (local.get $w1)))
-            (local.set $k (i32.add (local.get $k) (i32.const 16)))
-            (br $ks)))
-          (local.set $q (i32.add (local.get $q) (local.get $stride)))
-          (local.set $j (i32.add (local.get $j) (i32.const 1)))
-          (br $js)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $is)))
-      (local.set $img (i32.add (local.get $img) (i32.const 1)))
-      (br $imgs)))
+    ${images}
   )`;
+})();
 
 /**
  * One Adam step over n floats: the stock chain's operations, each rounded to
@@ -285,16 +317,8 @@ const adam = `
     (local $gv v128) (local $mv v128) (local $vv v128) (local $gs f32) (local $ms f32) (local $vs f32)
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
     (local.set $vecEnd (i32.and (local.get $end) (i32.const -16)))
-    (block $vDone (loop $vecLoop
-      (br_if $vDone (i32.ge_u (local.get $o) (local.get $vecEnd)))
-      ${adamStep(true)}
-      (local.set $o (i32.add (local.get $o) (i32.const 16)))
-      (br $vecLoop)))
-    (block $sDone (loop $tailLoop
-      (br_if $sDone (i32.ge_u (local.get $o) (local.get $end)))
-      ${adamStep(false)}
-      (local.set $o (i32.add (local.get $o) (i32.const 4)))
-      (br $tailLoop)))
+    ${forLoop("$o", "(i32.const 0)", get("$vecEnd"), plus("$o", 16), adamStep(true))}
+    ${forLoop("$o", undefined, get("$end"), plus("$o", 4), adamStep(false))}
   )`;
 
 /** i8x16.shuffle lane bytes picking float lanes (0–3 first operand, 4–7 second). */
@@ -303,37 +327,73 @@ function floatLanes(...lanes: number[]): string {
 }
 
 /** [A,B,C] → [B,A,C] for 4-byte elements, C % 4 == 0: rows of C copied 16 bytes at a time. */
-const swapOuter = `
+const swapOuter = (() => {
+  const copy = forLoop(
+    "$o",
+    "(i32.const 0)",
+    get("$row"),
+    plus("$o", 16),
+    `
+    (v128.store (i32.add (local.get $dst) (local.get $o))
+      (v128.load (i32.add (local.get $from) (local.get $o))))`,
+  );
+  const rows = forLoop(
+    "$ai",
+    "(i32.const 0)",
+    get("$a"),
+    plus("$ai", 1),
+    `
+    (local.set $from (i32.add (local.get $src) (i32.mul (local.get $row)
+      (i32.add (i32.mul (local.get $ai) (local.get $b)) (local.get $bi)))))
+    ${copy}
+    (local.set $dst (i32.add (local.get $dst) (local.get $row)))`,
+  );
+  return `
   (func (export "swapOuter") (param $src i32) (param $dst i32) (param $a i32) (param $b i32)
     (param $c i32)
     (local $row i32) (local $ai i32) (local $bi i32) (local $from i32) (local $o i32)
     (local.set $row (i32.shl (local.get $c) (i32.const 2)))
-    (block $bDone (loop $bs
-      (br_if $bDone (i32.ge_u (local.get $bi) (local.get $b)))
-      (local.set $ai (i32.const 0))
-      (block $aDone (loop $as
-        (br_if $aDone (i32.ge_u (local.get $ai) (local.get $a)))
-        (local.set $from (i32.add (local.get $src) (i32.mul (local.get $row)
-          (i32.add (i32.mul (local.get $ai) (local.get $b)) (local.get $bi)))))
-        (local.set $o (i32.const 0))
-        (block $cDone (loop $cs
-          (br_if $cDone (i32.ge_u (local.get $o) (local.get $row)))
-          (v128.store (i32.add (local.get $dst) (local.get $o))
-            (v128.load (i32.add (local.get $from) (local.get $o))))
-          (local.set $o (i32.add (local.get $o) (i32.const 16)))
-          (br $cs)))
-        (local.set $dst (i32.add (local.get $dst) (local.get $row)))
-        (local.set $ai (i32.add (local.get $ai) (i32.const 1)))
-        (br $as)))
-      (local.set $bi (i32.add (local.get $bi) (i32.const 1)))
-      (br $bs)))
+    ${forLoop("$bi", "(i32.const 0)", get("$b"), plus("$bi", 1), rows)}
   )`;
+})();
 
 /**
  * [A,B,C] → [C,B,A] for 4-byte elements, A % 4 == 0 and C % 4 == 0: 4×4
  * blocks transposed in registers; each output row is written in order.
  */
-const swapOuterInner = `
+const swapOuterInner = (() => {
+  const block = forLoop(
+    "$a0",
+    "(i32.const 0)",
+    get("$a"),
+    plus("$a0", 4),
+    `
+    ;; input [a0, bi, c0], output [c0, bi, a0]
+    (local.set $p (i32.add (local.get $src) (i32.shl (i32.add
+      (i32.mul (i32.add (i32.mul (local.get $a0) (local.get $b)) (local.get $bi))
+        (local.get $c)) (local.get $c0)) (i32.const 2))))
+    (local.set $q (i32.add (local.get $dst) (i32.shl (i32.add
+      (i32.mul (i32.add (i32.mul (local.get $c0) (local.get $b)) (local.get $bi))
+        (local.get $a)) (local.get $a0)) (i32.const 2))))
+    (local.set $r0 (v128.load (local.get $p)))
+    (local.set $r1 (v128.load (i32.add (local.get $p) (local.get $inRow))))
+    (local.set $r2 (v128.load (i32.add (local.get $p) (i32.shl (local.get $inRow) (i32.const 1)))))
+    (local.set $r3 (v128.load (i32.add (local.get $p) (i32.mul (local.get $inRow) (i32.const 3)))))
+    (local.set $lo01 (i8x16.shuffle ${floatLanes(0, 4, 1, 5)} (local.get $r0) (local.get $r1)))
+    (local.set $hi01 (i8x16.shuffle ${floatLanes(2, 6, 3, 7)} (local.get $r0) (local.get $r1)))
+    (local.set $lo23 (i8x16.shuffle ${floatLanes(0, 4, 1, 5)} (local.get $r2) (local.get $r3)))
+    (local.set $hi23 (i8x16.shuffle ${floatLanes(2, 6, 3, 7)} (local.get $r2) (local.get $r3)))
+    (v128.store (local.get $q)
+      (i8x16.shuffle ${floatLanes(0, 1, 4, 5)} (local.get $lo01) (local.get $lo23)))
+    (v128.store (i32.add (local.get $q) (local.get $outRow))
+      (i8x16.shuffle ${floatLanes(2, 3, 6, 7)} (local.get $lo01) (local.get $lo23)))
+    (v128.store (i32.add (local.get $q) (i32.shl (local.get $outRow) (i32.const 1)))
+      (i8x16.shuffle ${floatLanes(0, 1, 4, 5)} (local.get $hi01) (local.get $hi23)))
+    (v128.store (i32.add (local.get $q) (i32.mul (local.get $outRow) (i32.const 3)))
+      (i8x16.shuffle ${floatLanes(2, 3, 6, 7)} (local.get $hi01) (local.get $hi23)))`,
+  );
+  const channels = forLoop("$c0", "(i32.const 0)", get("$c"), plus("$c0", 4), block);
+  return `
   (func (export "swapOuterInner") (param $src i32) (param $dst i32) (param $a i32) (param $b i32)
     (param $c i32)
     (local $bi i32) (local $c0 i32) (local $a0 i32) (local $p i32) (local $q i32)
@@ -343,54 +403,9 @@ const swapOuterInner = `
     ;; bytes between consecutive a in the input, and between consecutive c in the output
     (local.set $inRow (i32.shl (i32.mul (local.get $b) (local.get $c)) (i32.const 2)))
     (local.set $outRow (i32.shl (i32.mul (local.get $b) (local.get $a)) (i32.const 2)))
-    (block $bDone (loop $bs
-      (br_if $bDone (i32.ge_u (local.get $bi) (local.get $b)))
-      (local.set $c0 (i32.const 0))
-      (block $cDone (loop $cs
-        (br_if $cDone (i32.ge_u (local.get $c0) (local.get $c)))
-        (local.set $a0 (i32.const 0))
-        (block $aDone (loop $as
-          (br_if $aDone (i32.ge_u (local.get $a0) (local.get $a)))
-          ;; input [a0, bi, c0], output [c0, bi, a0]
-          (local.set $p (i32.add (local.get $src) (i32.shl (i32.add
-            (i32.mul (i32.add (i32.mul (local.get $a0) (local.get $b)) (local.get $bi))
-              (local.get $c)) (local.get $c0)) (i32.const 2))))
-          (local.set $q (i32.add (local.get $dst) (i32.shl (i32.add
-            (i32.mul (i32.add (i32.mul (local.get $c0) (local.get $b)) (local.get $bi))
-              (local.get $a)) (local.get $a0)) (i32.const 2))))
-          (local.set $r0 (v128.load (local.get $p)))
-          (local.set $r1 (v128.load (i32.add (local.get $p) (local.get $inRow))))
-          (local.set $r2 (v128.load (i32.add (local.get $p)
-            (i32.shl (local.get $inRow) (i32.const 1)))))
-          (local.set $r3 (v128.load (i32.add (local.get $p)
-            (i32.mul (local.get $inRow) (i32.const 3)))))
-          (local.set $lo01 (i8x16.shuffle ${
-  floatLanes(0, 4, 1, 5)
-} (local.get $r0) (local.get $r1)))
-          (local.set $hi01 (i8x16.shuffle ${
-  floatLanes(2, 6, 3, 7)
-} (local.get $r0) (local.get $r1)))
-          (local.set $lo23 (i8x16.shuffle ${
-  floatLanes(0, 4, 1, 5)
-} (local.get $r2) (local.get $r3)))
-          (local.set $hi23 (i8x16.shuffle ${
-  floatLanes(2, 6, 3, 7)
-} (local.get $r2) (local.get $r3)))
-          (v128.store (local.get $q)
-            (i8x16.shuffle ${floatLanes(0, 1, 4, 5)} (local.get $lo01) (local.get $lo23)))
-          (v128.store (i32.add (local.get $q) (local.get $outRow))
-            (i8x16.shuffle ${floatLanes(2, 3, 6, 7)} (local.get $lo01) (local.get $lo23)))
-          (v128.store (i32.add (local.get $q) (i32.shl (local.get $outRow) (i32.const 1)))
-            (i8x16.shuffle ${floatLanes(0, 1, 4, 5)} (local.get $hi01) (local.get $hi23)))
-          (v128.store (i32.add (local.get $q) (i32.mul (local.get $outRow) (i32.const 3)))
-            (i8x16.shuffle ${floatLanes(2, 3, 6, 7)} (local.get $hi01) (local.get $hi23)))
-          (local.set $a0 (i32.add (local.get $a0) (i32.const 4)))
-          (br $as)))
-        (local.set $c0 (i32.add (local.get $c0) (i32.const 4)))
-        (br $cs)))
-      (local.set $bi (i32.add (local.get $bi) (i32.const 1)))
-      (br $bs)))
+    ${forLoop("$bi", "(i32.const 0)", get("$b"), plus("$bi", 1), channels)}
   )`;
+})();
 
 /** The module's text; `shared` must match the backend's memory (threaded builds share it). */
 export function simdKernelsWat(shared: boolean): string {
