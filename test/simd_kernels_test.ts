@@ -157,3 +157,46 @@ Deno.test("Sum and Mean over middle axes: SIMD sums equal the JS sums bit for bi
   assert.deepEqual(sum, js);
   assert.deepEqual(mean, jsMean);
 });
+
+Deno.test("the SIMD paths free their heap scratch", async () => {
+  await onWasm();
+  const backend = tf.backend();
+  const C = 8;
+  const once = () =>
+    tf.tidy(() => {
+      const x = tf.randomNormal([2, 6, 6, C], 0, 1, "float32", 1) as tf.Tensor4D;
+      const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAIN, {
+        x,
+        gamma: tf.ones([C]),
+        beta: tf.zeros([C]),
+      }, { epsilon: 1e-3 }) as tf.Tensor[];
+      const grads = tf.engine().runKernel(BATCH_NORM_GRAD, {
+        dy: y,
+        x,
+        mean,
+        variance,
+        gamma: tf.ones([C]),
+      }, { epsilon: 1e-3 }) as tf.Tensor[];
+      grads.forEach((g) => g.dataSync());
+      tf.sum(x, [0, 1, 2]).dataSync();
+      tf.transpose(x, [3, 1, 2, 0]).dataSync();
+      tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 2, 2, "valid").sum())(x).dataSync();
+      const w = tf.ones([C]);
+      (tf.engine().runKernel(ADAM_UPDATE, { value: w, m: w, v: w, gradient: w }, {
+        beta1: 0.9,
+        beta2: 0.999,
+        learningRate: 0.1,
+        epsilon: 1e-7,
+        correction1: 0.1,
+        correction2: 0.001,
+      }) as tf.Tensor[]).forEach((t) => t.dataSync());
+    });
+  once();
+  const ids = (backend as unknown as { numDataIds(): number }).numDataIds();
+  const tensors = tf.memory().numTensors;
+  const simdBefore = batchNormCounts().simd;
+  once();
+  assert.equal(batchNormCounts().simd - simdBefore, 2, "the SIMD sweeps ran");
+  assert.equal((backend as unknown as { numDataIds(): number }).numDataIds(), ids);
+  assert.equal(tf.memory().numTensors, tensors);
+});
