@@ -11,7 +11,10 @@ import { createRng } from "../lib/random.ts";
 import { registerWasmTrainingKernels } from "../lib/kernels/register.ts";
 import {
   conv2dBackpropFilterCounts,
+  filterGradAsConv,
+  filterGradWithXAsFilter,
   forwardConvInfo,
+  xAsFilterPays,
 } from "../lib/kernels/conv2d_backprop_filter.ts";
 import { conv2dBackpropInputCounts } from "../lib/kernels/conv2d_backprop_input.ts";
 
@@ -201,6 +204,8 @@ const rewriteCases: Case[] = [
   { n: 2, h: 14, w: 14, ci: 16, co: 32, k: [3, 3], pad: "same" },
   { n: 2, h: 10, w: 13, ci: 3, co: 1, k: [3, 5], pad: "valid" },
   { n: 3, h: 9, w: 8, ci: 3, co: 16, k: [1, 1], pad: "same" },
+  // Few input channels, many outputs: the input becomes the convolution's filter.
+  { n: 2, h: 8, w: 8, ci: 3, co: 64, k: [3, 3], pad: "same" },
   { n: 2, h: 9, w: 10, ci: 3, co: 4, k: [2, 2], pad: "same" },
   { n: 2, h: 11, w: 7, ci: 3, co: 16, k: [3, 3], pad: 1 },
   { n: 1, h: 8, w: 9, ci: 16, co: 1, k: [5, 5], pad: 2 },
@@ -241,6 +246,7 @@ Deno.test("registerWasmTrainingKernels is idempotent", () => {
 Deno.test("stride-1 NHWC gradients match cpu (rewritten as forward convs)", async () => {
   registerWasmTrainingKernels();
   const before = [conv2dBackpropFilterCounts(), conv2dBackpropInputCounts()];
+  const xAsFilterBefore = conv2dBackpropFilterCounts().xAsFilter;
   let seed = 100;
   for (const c of rewriteCases) {
     const e = await compareCase(c, seed += 10);
@@ -249,9 +255,57 @@ Deno.test("stride-1 NHWC gradients match cpu (rewritten as forward convs)", asyn
   }
   const after = [conv2dBackpropFilterCounts(), conv2dBackpropInputCounts()];
   assert.equal(after[0].rewrite - before[0].rewrite, rewriteCases.length);
+  assert.equal(
+    conv2dBackpropFilterCounts().xAsFilter - xAsFilterBefore,
+    2,
+    "the 3 → 16 1×1 and 3 → 64 cases",
+  );
   assert.equal(after[1].rewrite - before[1].rewrite, rewriteCases.length);
   assert.equal(after[0].fallback, before[0].fallback);
   assert.equal(after[1].fallback, before[1].fallback);
+});
+
+Deno.test("filter gradient with the input as filter: bit-identical to dy as filter", async () => {
+  registerWasmTrainingKernels();
+  await tf.setBackend("wasm");
+  const backend = tf.backend();
+  const cases: Array<[number[], number, number, number, tf.Conv2DBackpropFilterAttrs["pad"]]> = [
+    [[4, 12, 12, 3], 32, 3, 3, "same"], // lesson C's first layers, smaller
+    [[2, 10, 9, 4], 40, 3, 3, "valid"],
+    [[3, 8, 8, 3], 64, 5, 5, "same"],
+    [[2, 9, 7, 2], 24, 4, 3, [[0, 0], [1, 2], [2, 0], [0, 0]]],
+  ];
+  let seed = 900;
+  for (const [xShape, co, kh, kw, pad] of cases) {
+    const info = forwardConvInfo(xShape, [kh, kw, xShape[3], co], {
+      strides: 1,
+      pad,
+      dataFormat: "NHWC",
+    });
+    assert.ok(xAsFilterPays(info), `[${xShape}] → ${co} should take the swapped path`);
+    const x = tf.tensor(randomValues(tf.util.sizeFromShape(xShape), seed++), xShape);
+    const dy = tf.tensor(randomValues(tf.util.sizeFromShape(info.outShape), seed++), info.outShape);
+    const read = (out: tf.TensorInfo) => {
+      const values = backend.readSync(out.dataId) as Float32Array;
+      assert.deepEqual(out.shape, [kh, kw, xShape[3], co]);
+      backend.disposeData(out.dataId);
+      return values;
+    };
+    const direct = read(filterGradAsConv(x, dy, info, backend));
+    const swapped = read(filterGradWithXAsFilter(x, dy, info, backend));
+    assert.deepEqual(
+      swapped,
+      direct,
+      `[${xShape}] → ${co}, ${kh}×${kw}, pad ${JSON.stringify(pad)}`,
+    );
+    tf.dispose([x, dy]);
+  }
+  // One input channel, stride 2, or dy not much bigger than the input: the direct path.
+  const info = (xShape: number[], co: number, strides: number) =>
+    forwardConvInfo(xShape, [3, 3, xShape[3], co], { strides, pad: "same", dataFormat: "NHWC" });
+  assert.equal(xAsFilterPays(info([2, 8, 8, 1], 64, 1)), false);
+  assert.equal(xAsFilterPays(info([2, 8, 8, 3], 64, 2)), false);
+  assert.equal(xAsFilterPays(info([2, 14, 14, 16], 32, 1)), false);
 });
 
 Deno.test("strided gradients match cpu (filter: dilated rewrite, input: stock)", async () => {

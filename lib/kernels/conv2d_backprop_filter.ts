@@ -22,10 +22,15 @@ export interface GradientPathCounts {
   fallback: number;
 }
 
-const counts: GradientPathCounts = { rewrite: 0, fallback: 0 };
+/** `xAsFilter`: of the rewrites, those with the input as the convolution's filter. */
+const counts: GradientPathCounts & { xAsFilter: number } = {
+  rewrite: 0,
+  xAsFilter: 0,
+  fallback: 0,
+};
 
 /** A snapshot of how many filter gradients took each path since start-up. */
-export function conv2dBackpropFilterCounts(): GradientPathCounts {
+export function conv2dBackpropFilterCounts(): GradientPathCounts & { xAsFilter: number } {
   return { ...counts };
 }
 
@@ -90,10 +95,82 @@ export const conv2dBackpropFilterWasm: tf.KernelFunc = ({ inputs, backend, attrs
     return conv2dBackpropFilterJs(x, dy, info, b);
   }
   counts.rewrite++;
+  if (xAsFilterPays(info)) {
+    counts.xAsFilter++;
+    return filterGradWithXAsFilter(x, dy, info, b);
+  }
   return filterGradAsConv(x, dy, info, b);
 };
 
-function filterGradAsConv(
+/**
+ * Whether `filterGradWithXAsFilter` serves this gradient: stride and dilation
+ * 1, padding that reads no row or column beyond the input's end, at least two
+ * input channels (one would be a one-output convolution, which another kernel
+ * serves in another order), and dy at least 4× the padded input, so that
+ * packing the input instead of dy saves more than the narrow output costs.
+ * Measured (2026-11-24, 2 threads): DeepNN's first layer, 3 → 128 channels,
+ * 222 → 128 ms; LightNN's, 3 → 16, 19 → 16 ms; at 16 → 32 channels, where dy
+ * is 1.5× the input, the swap would cost 12 → 16 ms.
+ */
+export function xAsFilterPays(info: ConvInfo): boolean {
+  const { top, left } = info.padInfo;
+  const rows = info.outHeight + info.filterHeight - 1;
+  const cols = info.outWidth + info.filterWidth - 1;
+  const padded = info.batchSize * rows * cols * info.inChannels;
+  const dySize = info.batchSize * info.outHeight * info.outWidth * info.outChannels;
+  return info.strideHeight === 1 && info.strideWidth === 1 && info.dilationHeight === 1 &&
+    info.dilationWidth === 1 && rows - top >= info.inHeight && cols - left >= info.inWidth &&
+    info.inChannels >= 2 && dySize >= 4 * padded;
+}
+
+/**
+ * The filter gradient with the roles swapped: the padded input x is the
+ * filter and dy the image, for layers with few input channels. XNNPACK
+ * transposes and packs its filter on every call, and there dy would be the
+ * filter — for DeepNN's first layer 16.7M values, against 0.44M for the
+ * padded input. With stride 1 (i ranges over dy, u over the padded input):
+ *
+ *   dW[a,b,ci,co] = Σ_{n,i,j} xpad[n,i+a,j+b,ci] · dy[n,i,j,co]
+ *                 = conv2d(dy as [Co,Ho,Wo,N] padded by kh−1 and kw−1,
+ *                          xpad as [Ho+kh−1, Wo+kw−1, N, Ci])[co, kh−1−a, kw−1−b, ci]
+ *
+ * Every dW element adds the same nonzero products in the same order as
+ * `filterGradAsConv` (only zero padding terms differ), so results are
+ * bit-identical (tested). Exported for tests.
+ */
+export function filterGradWithXAsFilter(
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  info: ConvInfo,
+  backend: tf.KernelBackend,
+): tf.TensorInfo {
+  const { inHeight: H, inWidth: W, outHeight: Ho, outWidth: Wo } = info;
+  const { filterHeight: kh, filterWidth: kw } = info;
+  const { top, left } = info.padInfo;
+  const temps: tf.TensorInfo[] = [];
+  const keep = (t: tf.TensorInfo) => (temps.push(t), t);
+  try {
+    const xPad = keep(runWasmKernel("PadV2", { x }, backend, {
+      paddings: [[0, 0], [top, Ho + kh - 1 - H - top], [left, Wo + kw - 1 - W - left], [0, 0]],
+      constantValue: 0,
+    }));
+    const filter = keep(runWasmKernel("Transpose", { x: xPad }, backend, { perm: [1, 2, 0, 3] }));
+    const image = keep(runWasmKernel("Transpose", { x: dy }, backend, { perm: [3, 1, 2, 0] }));
+    const g = keep(runWasmKernel("Conv2D", { x: image, filter }, backend, {
+      strides: [1, 1],
+      dilations: [1, 1],
+      pad: [[0, 0], [kh - 1, kh - 1], [kw - 1, kw - 1], [0, 0]],
+      dataFormat: "NHWC",
+    }));
+    const flipped = keep(runWasmKernel("Reverse", { x: g }, backend, { dims: [1, 2] }));
+    return runWasmKernel("Transpose", { x: flipped }, backend, { perm: [1, 2, 3, 0] });
+  } finally {
+    for (const t of temps) backend.disposeData(t.dataId);
+  }
+}
+
+/** The filter gradient as one forward convolution with dy as the filter. Exported for tests. */
+export function filterGradAsConv(
   x: tf.TensorInfo,
   dy: tf.TensorInfo,
   info: ConvInfo,
