@@ -15,6 +15,14 @@ export function meanSd(values: readonly number[]): MeanSd {
   return { mean, sd, n };
 }
 
+/** The middle value (the mean of the two middle ones for an even count), as Python's median. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new RangeError("median needs at least one value");
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
 /** "97.72 ± 0.08 % (3 seeds)" for fractions; a single run prints without ±. */
 export function formatMeanSd(s: MeanSd): string {
   const pct = (v: number) => (100 * v).toFixed(2);

@@ -28,6 +28,7 @@ import { fit } from "../lib/distill/fit.ts";
 import { predictOutputs } from "../lib/distill/outputs.ts";
 import { hardLabels, klDivergence } from "../lib/distill/terms.ts";
 import { cifarDeepNN, cifarLightNN, mnistTeacher } from "../lib/models/mod.ts";
+import { median } from "../lib/stats.ts";
 
 type ModelKey = "teacher" | "deep" | "light";
 
@@ -180,13 +181,6 @@ const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 /** CE and KD epochs measured alternately, this many of each. */
 const KD_ROUNDS = 3;
 
-/** The median, as Python's statistics.median computes it (the reference script's). */
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
 function build(key: ModelKey): tf.LayersModel {
   return key === "teacher" ? mnistTeacher() : key === "deep" ? cifarDeepNN() : cifarLightNN();
 }
@@ -279,13 +273,14 @@ async function childKd(images: number, batch: number): Promise<void> {
     kdRuns.push(kd.history[0].seconds);
   }
   const kdSeconds = median(kdRuns);
+  const ceSeconds = median(ceRuns);
   const report: KdResult = {
     images: train.size,
     batch,
-    ceEpochSeconds: median(ceRuns),
+    ceEpochSeconds: ceSeconds,
     kdEpochSeconds: kdSeconds,
     teacherCacheSeconds: cacheSeconds,
-    ratio: kdSeconds / median(ceRuns),
+    ratio: kdSeconds / ceSeconds,
     data: note,
   };
   console.log(JSON.stringify(report));

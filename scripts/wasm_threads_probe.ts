@@ -18,6 +18,7 @@ import { loadMnist } from "../lib/data/mnist.ts";
 import { IMAGENET_NORMALIZATION } from "../lib/data/cifar10.ts";
 import { fit } from "../lib/distill/fit.ts";
 import { cifarDeepNN, mnistTeacher } from "../lib/models/mod.ts";
+import { median } from "../lib/stats.ts";
 
 const { values: opts } = parseArgs({
   args: Deno.args,
@@ -104,12 +105,6 @@ async function run(mode: string, threads: number): Promise<ChildResult> {
 
 function passThrough(): string[] {
   return [`--batches=${opts.batches}`, `--warmup=${opts.warmup}`, `--agree=${opts.agree}`];
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 if (opts.child !== undefined) {

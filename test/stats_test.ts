@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatMeanSd, meanSd, overSeeds } from "../lib/stats.ts";
+import { formatMeanSd, meanSd, median, overSeeds } from "../lib/stats.ts";
 
 Deno.test("meanSd: sample standard deviation, formatted as percentages", () => {
   // mean 0.97, deviations ±0.01 → sd = sqrt((1e-4 + 0 + 1e-4) / 2) = 0.01.
@@ -9,6 +9,15 @@ Deno.test("meanSd: sample standard deviation, formatted as percentages", () => {
   assert.equal(formatMeanSd(s), "97.00 ± 1.00 % (3 seeds)");
   assert.equal(formatMeanSd(meanSd([0.5])), "50.00 %");
   assert.throws(() => meanSd([]), /at least one value/);
+});
+
+Deno.test("median: the middle value, or the mean of the two middle ones; input untouched", () => {
+  const values = [1259, 964, 1237];
+  assert.equal(median(values), 1237);
+  assert.deepEqual(values, [1259, 964, 1237], "not sorted in place");
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.equal(median([7]), 7);
+  assert.throws(() => median([]), /at least one value/);
 });
 
 Deno.test("overSeeds: runs each seed in order and summarises the final accuracies", async () => {

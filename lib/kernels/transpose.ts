@@ -173,15 +173,13 @@ export function createTransposeWasm(stock: tf.KernelFunc): tf.KernelFunc {
     }
     counts.fast++;
     const out = backend.makeOutput(perm.map((p) => x.shape[p]), x.dtype);
-    {
-      // Views after makeOutput: an allocation may have grown (moved) the heap.
-      transposeInto(
-        backend.typedArrayFromHeap(x) as Numeric,
-        x.shape,
-        perm,
-        backend.typedArrayFromHeap(out) as Numeric,
-      );
-    }
+    // Views after makeOutput: an allocation may have grown (moved) the heap.
+    transposeInto(
+      backend.typedArrayFromHeap(x) as Numeric,
+      x.shape,
+      perm,
+      backend.typedArrayFromHeap(out) as Numeric,
+    );
     return out;
   };
 }
