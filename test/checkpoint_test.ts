@@ -7,32 +7,63 @@ import { fit } from "../lib/distill/fit.ts";
 import { tabularStudent, tabularTeacher } from "../lib/models/mod.ts";
 
 const script = new URL("./fixtures/checkpoint_run.ts", import.meta.url).pathname;
+type Kind = "lightnn" | "mnist-student";
 
-async function run(dir: string, stopAfter?: number) {
-  const args = ["run", "-A", script, dir, ...(stopAfter ? [String(stopAfter)] : [])];
+async function run(kind: Kind, dir: string) {
+  const args = ["run", "-A", script, kind, dir];
   const out = await new Deno.Command(Deno.execPath(), { args, stderr: "piped" }).output();
   const text = new TextDecoder().decode(out.stdout);
   return { code: out.code, text, stderr: new TextDecoder().decode(out.stderr) };
 }
 
-Deno.test("a run killed after epoch 2 resumes and ends with the uninterrupted run's weights", async () => {
-  const base = await Deno.makeTempDir();
-  const whole = await run(join(base, "whole"));
-  assert.equal(whole.code, 0, whole.stderr);
-  const killed = await run(join(base, "resumed"), 2);
-  assert.equal(killed.code, 3, killed.stderr);
-  assert.equal((await Deno.readTextFile(join(base, "resumed", "latest"))).trim(), "epoch-0002");
-  const resumed = await run(join(base, "resumed"));
-  assert.equal(resumed.code, 0, resumed.stderr);
-  const { trainedHere: wholeEpochs, ...a } = JSON.parse(whole.text);
-  const { trainedHere: resumedEpochs, ...b } = JSON.parse(resumed.text);
-  assert.equal(wholeEpochs, 4);
-  assert.equal(resumedEpochs, 2, "the resumed run trains only epochs 3 and 4");
-  assert.equal(a.losses.length, 4);
-  // Bit-identical: the same weights hash and the same loss history, epochs 1-2 from the checkpoint.
-  assert.deepEqual(b, a);
-  await Deno.remove(base, { recursive: true });
-});
+/** Starts a run and kills it with SIGKILL as soon as epoch `epoch`'s checkpoint is written. */
+async function runAndKill(kind: Kind, dir: string, epoch: number): Promise<Deno.CommandStatus> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", script, kind, dir, String(epoch)],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  let seen = "";
+  for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+    seen += chunk;
+    if (seen.includes(`checkpointed ${epoch}`)) {
+      child.kill("SIGKILL");
+      break;
+    }
+  }
+  return await child.status;
+}
+
+/** The uninterrupted run of each model, run once and shared by its kill tests. */
+const wholeRuns = new Map<Kind, ReturnType<typeof run>>();
+function wholeRun(kind: Kind, base: string) {
+  if (!wholeRuns.has(kind)) wholeRuns.set(kind, run(kind, join(base, `whole-${kind}`)));
+  return wholeRuns.get(kind)!;
+}
+
+for (const [kind, what] of [["lightnn", "dropout"], ["mnist-student", "batch norm"]] as const) {
+  for (const killedAfter of [1, 3]) {
+    Deno.test(`${kind} (${what}) killed by SIGKILL after epoch ${killedAfter} resumes to the uninterrupted run's weights`, async () => {
+      const base = await Deno.makeTempDir();
+      const whole = await wholeRun(kind, await Deno.makeTempDir());
+      assert.equal(whole.code, 0, whole.stderr);
+      const killed = await runAndKill(kind, join(base, "resumed"), killedAfter);
+      assert.equal(killed.signal, "SIGKILL");
+      const latest = await Deno.readTextFile(join(base, "resumed", "latest"));
+      assert.equal(latest.trim(), `epoch-000${killedAfter}`);
+      const resumed = await run(kind, join(base, "resumed"));
+      assert.equal(resumed.code, 0, resumed.stderr);
+      const { trainedHere: wholeEpochs, ...a } = JSON.parse(whole.text);
+      const { trainedHere: resumedEpochs, ...b } = JSON.parse(resumed.text);
+      assert.equal(wholeEpochs, 4);
+      assert.equal(resumedEpochs, 4 - killedAfter, "the resumed run trains only the epochs left");
+      assert.equal(a.losses.length, 4);
+      // Bit-identical: the same weights hash and the same loss history.
+      assert.deepEqual(b, a);
+      await Deno.remove(base, { recursive: true });
+    });
+  }
+}
 
 Deno.test("a half-written checkpoint is ignored; a foreign one is refused with the fix", async () => {
   const dir = await Deno.makeTempDir();

@@ -1,6 +1,6 @@
 /**
  * Checkpoints of a training run: every model's weights (batch-norm statistics
- * included), the optimizer's state, the epoch, the history and the dropout
+ * included), the optimizer's state (Adam's β powers bit for bit), the epoch, the history and the dropout
  * streams' positions. Written atomically: a checkpoint directory is complete
  * before the `latest` pointer names it, so a run killed mid-write resumes from
  * the previous checkpoint.
@@ -23,6 +23,8 @@ interface Manifest {
   dropout: Record<string, number>;
   models: TensorEntry[][];
   optimizer: TensorEntry[];
+  /** Adam's running β₁ᵗ and β₂ᵗ, as float32 values (absent for other optimizers). */
+  adamPowers?: [number, number];
 }
 
 export interface Checkpoint {
@@ -37,6 +39,21 @@ function dropoutLayers(models: readonly tf.LayersModel[]): SeededDropout[] {
   return models.flatMap((m) =>
     m.layers.filter((l) => l instanceof SeededDropout)
   ) as SeededDropout[];
+}
+
+/** The running powers of β₁ and β₂ that tfjs's Adam keeps (private in its typings). */
+interface AdamPowers {
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+}
+
+/**
+ * Adam multiplies its β powers into float32 variables step by step, but its
+ * `setWeights` recomputes them as pow(β, t + 1), which differs in the last bit
+ * from step 8 on; so they are saved as they are and written back after it.
+ */
+function adamPowers(optimizer: tf.Optimizer): AdamPowers | undefined {
+  return optimizer instanceof tf.AdamOptimizer ? optimizer as unknown as AdamPowers : undefined;
 }
 
 async function writeAtomic(path: string, data: string): Promise<void> {
@@ -85,6 +102,10 @@ export async function saveCheckpoint(
     models: entries.slice(0, -1),
     optimizer: entries[entries.length - 1],
   };
+  const powers = adamPowers(optimizer);
+  if (powers) {
+    manifest.adamPowers = [powers.accBeta1.dataSync()[0], powers.accBeta2.dataSync()[0]];
+  }
   // getWeights makes a fresh tensor for the iteration count; the rest are the optimizer's own.
   tf.dispose(
     optimizerWeights.filter((w) => !(w.tensor instanceof tf.Variable)).map((w) => w.tensor),
@@ -159,6 +180,14 @@ export async function loadCheckpoint(
   const optimizerWeights = manifest.optimizer.map((e) => ({ name: e.name, tensor: take(e) }));
   await optimizer.setWeights(optimizerWeights);
   tf.dispose(optimizerWeights.map((w) => w.tensor));
+  const powers = adamPowers(optimizer);
+  if (powers && manifest.adamPowers) {
+    const [beta1, beta2] = manifest.adamPowers;
+    tf.tidy(() => {
+      powers.accBeta1.assign(tf.scalar(beta1));
+      powers.accBeta2.assign(tf.scalar(beta2));
+    });
+  }
   for (const layer of dropoutLayers(models)) {
     const s = manifest.dropout[layer.name];
     if (s !== undefined) layer.restoreRngState(s);
