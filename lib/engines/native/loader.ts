@@ -32,6 +32,8 @@ export interface ThreadControl {
 export interface OneDnnLibrary {
   /** The name or path that was opened. */
   path: string;
+  /** The file behind it, where it can be told (Linux). */
+  file?: string;
   version: OneDnnVersion;
   /** "oneDNN 2.6.3". */
   description: string;
@@ -87,8 +89,7 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-function readVersion(pointer: Deno.PointerValue): OneDnnVersion | string {
-  if (pointer === null) return "dnnl_version() returned NULL";
+function readVersion(pointer: Deno.PointerObject): OneDnnVersion {
   const view = new Deno.UnsafePointerView(pointer);
   const hash = view.getPointer(VERSION_OFFSETS.hash);
   const runtime = view.getUint32(VERSION_OFFSETS.cpuRuntime);
@@ -101,8 +102,35 @@ function readVersion(pointer: Deno.PointerValue): OneDnnVersion | string {
   };
 }
 
-/** Opens `path` for `dnnl_version` alone and reads it: enough to key a proof or turn a 3.x away. */
-export function readOneDnnVersion(path: string): OneDnnVersion | string {
+/**
+ * The file that holds `address` per /proc/self/maps: for a bare name like
+ * "libdnnl.so.2", the file the dynamic loader chose. Undefined off Linux.
+ */
+function mappedFile(address: bigint): string | undefined {
+  let maps: string;
+  try {
+    maps = Deno.readTextFileSync("/proc/self/maps");
+  } catch {
+    return undefined;
+  }
+  for (const line of maps.split("\n")) {
+    const m = line.match(/^([0-9a-f]+)-([0-9a-f]+)\s+\S+\s+\S+\s+\S+\s+\S+\s+(\/.*)$/);
+    if (m && BigInt(`0x${m[1]}`) <= address && address < BigInt(`0x${m[2]}`)) return m[3];
+  }
+  return undefined;
+}
+
+export interface OneDnnIdentity {
+  version: OneDnnVersion;
+  /** The file behind the name (Linux); undefined where it cannot be told. */
+  file?: string;
+}
+
+/**
+ * Opens `path` for `dnnl_version` alone: enough to key a proof or to turn a
+ * oneDNN 3 away by name, without the rest of the API.
+ */
+export function identifyOneDnn(path: string): OneDnnIdentity | string {
   let lib: Deno.DynamicLibrary<typeof VERSION_SYMBOL>;
   try {
     lib = Deno.dlopen(path, VERSION_SYMBOL);
@@ -110,7 +138,11 @@ export function readOneDnnVersion(path: string): OneDnnVersion | string {
     return `not a oneDNN library: ${message(e)}`;
   }
   try {
-    return readVersion(lib.symbols.dnnl_version());
+    const pointer = lib.symbols.dnnl_version();
+    if (pointer === null) return "dnnl_version() returned NULL";
+    // The version struct is a static of the library, so its address lies in the library's mapping.
+    const file = mappedFile(BigInt(Deno.UnsafePointer.value(pointer)));
+    return { version: readVersion(pointer), file };
   } finally {
     lib.close();
   }
@@ -173,8 +205,9 @@ function openMp(os: typeof Deno.build.os): { threads: ThreadControl; close(): vo
 }
 
 function loadOne(path: string): LoadResult {
-  const version = readOneDnnVersion(path);
-  if (typeof version === "string") return { ok: false, reason: version };
+  const id = identifyOneDnn(path);
+  if (typeof id === "string") return { ok: false, reason: id };
+  const { version, file } = id;
   const refusal = unsupported(version);
   if (refusal) return { ok: false, reason: refusal };
   let lib: Deno.DynamicLibrary<typeof ONEDNN_SYMBOLS>;
@@ -194,6 +227,7 @@ function loadOne(path: string): LoadResult {
   const threads = omp?.threads;
   const library: OneDnnLibrary = {
     path,
+    file,
     version,
     description,
     symbols: lib.symbols,

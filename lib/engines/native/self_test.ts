@@ -1,0 +1,127 @@
+/**
+ * Every native kernel once, on small shapes, against the float64 reference:
+ * what the probe child runs before a library may be used in-process. The
+ * inputs lie in a SharedArrayBuffer at unaligned offsets, as tensors in the
+ * threaded wasm heap do.
+ */
+import type { Conv2DParams, MatMulShape, OneDnnKernels } from "./onednn.ts";
+import {
+  conv2dBackwardDataReference,
+  conv2dBackwardFilterReference,
+  conv2dForwardReference,
+  matMulReference,
+  relativeError,
+} from "./reference.ts";
+
+/** The tests' and the probe's bar: max |diff| / max |reference|. */
+export const TOLERANCE = 1e-5;
+
+export interface SelfTestCheck {
+  name: string;
+  relativeError: number;
+}
+
+export interface SelfTestReport {
+  ok: boolean;
+  checks: SelfTestCheck[];
+  /** The implementations oneDNN chose, e.g. "conv2dForward: brgconv:avx512_core". */
+  impls: string[];
+}
+
+/** Deterministic values in [-1, 1). */
+function values(n: number, seed: number): Float64Array {
+  const out = new Float64Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/** Float32 views carved out of one SharedArrayBuffer, each starting 4 bytes past a 16-byte boundary. */
+function sharedViews(lengths: readonly number[]): Float32Array[] {
+  const floats = lengths.reduce((sum, n) => sum + n + 4, 0);
+  const heap = new SharedArrayBuffer(floats * 4);
+  let offset = 1;
+  return lengths.map((n) => {
+    const view = new Float32Array(heap, offset * 4, n);
+    offset += n + 4;
+    return view;
+  });
+}
+
+/** 7×6 input, 3×3 filter, stride 2, asymmetric pads: 4×3 output, 3 → 10 channels. */
+const CONV: Conv2DParams = {
+  batch: 2,
+  inHeight: 7,
+  inWidth: 6,
+  inChannels: 3,
+  outHeight: 4,
+  outWidth: 3,
+  outChannels: 10,
+  filterHeight: 3,
+  filterWidth: 3,
+  strideHeight: 2,
+  strideWidth: 2,
+  padTop: 1,
+  padLeft: 0,
+  padBottom: 1,
+  padRight: 1,
+  dilationHeight: 1,
+  dilationWidth: 1,
+};
+
+export function runSelfTest(kernels: OneDnnKernels): SelfTestReport {
+  const checks: SelfTestCheck[] = [];
+  const p = CONV;
+  const xLen = p.batch * p.inHeight * p.inWidth * p.inChannels;
+  const fLen = p.filterHeight * p.filterWidth * p.inChannels * p.outChannels;
+  const yLen = p.batch * p.outHeight * p.outWidth * p.outChannels;
+  const [x, f, bias, y, dy, dx, df, db] = sharedViews([
+    xLen,
+    fLen,
+    p.outChannels,
+    yLen,
+    yLen,
+    xLen,
+    fLen,
+    p.outChannels,
+  ]);
+  x.set(values(xLen, 1));
+  f.set(values(fLen, 2));
+  bias.set(values(p.outChannels, 3));
+  dy.set(values(yLen, 4));
+
+  kernels.conv2dForward(p, x, f, bias, y, { relu: true });
+  checks.push({
+    name: "conv2dForward +bias +relu",
+    relativeError: relativeError(y, conv2dForwardReference(p, x, f, bias, true)),
+  });
+  kernels.conv2dBackwardData(p, dy, f, dx);
+  checks.push({
+    name: "conv2dBackwardData",
+    relativeError: relativeError(dx, conv2dBackwardDataReference(p, dy, f)),
+  });
+  kernels.conv2dBackwardFilter(p, x, dy, df, db);
+  const grads = conv2dBackwardFilterReference(p, x, dy);
+  checks.push({ name: "conv2dBackwardFilter", relativeError: relativeError(df, grads.dFilter) });
+  checks.push({ name: "conv2dBackwardFilter bias", relativeError: relativeError(db, grads.dBias) });
+
+  for (const transposeA of [false, true]) {
+    for (const transposeB of [false, true]) {
+      const shape: MatMulShape = { batch: 2, m: 5, k: 7, n: 9, transposeA, transposeB };
+      const [a, b, c] = sharedViews([2 * 5 * 7, 2 * 7 * 9, 2 * 5 * 9]);
+      a.set(values(a.length, 5));
+      b.set(values(b.length, 6));
+      kernels.matMul(a, b, c, shape);
+      checks.push({
+        name: `matMul${transposeA ? " Aᵀ" : ""}${transposeB ? " Bᵀ" : ""}`,
+        relativeError: relativeError(c, matMulReference(a, b, shape)),
+      });
+    }
+  }
+  const ok = checks.every((c) => c.relativeError <= TOLERANCE);
+  const impls = kernels.describe().map((d) => `${d.kernel}: ${d.impl}`);
+  return { ok, checks, impls: [...new Set(impls)] };
+}
