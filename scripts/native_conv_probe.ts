@@ -8,9 +8,12 @@
  *
  * Each figure is GFLOP/s over the median of `--calls` calls after `--warmup`
  * calls. PyTorch (/usr/bin/python3 with Debian's python3-torch,
- * `KD_BENCH_PYTHON` overrides) runs its NCHW layout, as PyTorch training does,
- * and the exact ATen kernels autograd calls (`convolution_backward` with one
- * output selected), so both sides time one kernel per figure.
+ * `KD_BENCH_PYTHON` overrides) runs the ATen kernels autograd calls
+ * (`convolution_backward` with the outputs ours computes), in its default
+ * NCHW layout (what the lesson's PyTorch code trains in) and in channels_last
+ * (NHWC, PyTorch's faster oneDNN path here). Our forward fuses bias and ReLU;
+ * PyTorch's adds the bias in the convolution and runs ReLU after it, as its
+ * training does.
  */
 import { parseArgs } from "node:util";
 import { loadOneDnn } from "../lib/engines/native/loader.ts";
@@ -168,12 +171,16 @@ for threads in spec["threads"]:
             a = a.t() if s["transposeA"] else a
             b = b.t() if s["transposeB"] else b
             fn = lambda a=a, b=b: torch.matmul(a, b)
-        else:
-            p = op["p"]
-            x = torch.randn(p["batch"], p["inChannels"], p["inHeight"], p["inWidth"])
-            w = torch.randn(p["outChannels"], p["inChannels"], p["filterHeight"], p["filterWidth"])
+            with torch.no_grad():
+                out[f'{op["name"]}|{threads}|default'] = ms(fn)
+            continue
+        p = op["p"]
+        for layout in ("default", "nhwc"):
+            fmt = torch.channels_last if layout == "nhwc" else torch.contiguous_format
+            x = torch.randn(p["batch"], p["inChannels"], p["inHeight"], p["inWidth"]).to(memory_format=fmt)
+            w = torch.randn(p["outChannels"], p["inChannels"], p["filterHeight"], p["filterWidth"]).to(memory_format=fmt)
             bias = torch.randn(p["outChannels"])
-            dy = torch.randn(p["batch"], p["outChannels"], p["outHeight"], p["outWidth"])
+            dy = torch.randn(p["batch"], p["outChannels"], p["outHeight"], p["outWidth"]).to(memory_format=fmt)
             st, pad = [p["strideHeight"], p["strideWidth"]], [p["padTop"], p["padLeft"]]
             if op["kind"] == "conv2dForward":
                 fn = lambda x=x, w=w, bias=bias: torch.relu(torch.nn.functional.conv2d(x, w, bias, st, pad))
@@ -181,8 +188,8 @@ for threads in spec["threads"]:
                 mask = [True, False, False] if op["kind"] == "conv2dBackwardData" else [False, True, True]
                 fn = lambda dy=dy, x=x, w=w, mask=mask: torch.ops.aten.convolution_backward(
                     dy, x, w, [p["outChannels"]], st, pad, [1, 1], False, [0, 0], 1, mask)
-        with torch.no_grad():
-            out[f'{op["name"]}|{threads}'] = ms(fn)
+            with torch.no_grad():
+                out[f'{op["name"]}|{threads}|{layout}'] = ms(fn)
 print(json.dumps({"version": torch.__version__, "ms": out}))
 `;
 
@@ -245,7 +252,7 @@ const gflops = (op: Op, ms: number | undefined) =>
 const header = [
   "op",
   "GFLOP",
-  ...threadCounts.flatMap((t) => [`ours ${t}t`, `torch ${t}t`]),
+  ...threadCounts.flatMap((t) => [`ours ${t}t`, `torch ${t}t`, `torch NHWC ${t}t`]),
   "impl",
 ];
 console.log(`| ${header.join(" | ")} |`);
@@ -253,9 +260,12 @@ console.log(
   `| ${header.map((_, i) => (i === 0 || i === header.length - 1 ? "---" : "---:")).join(" | ")} |`,
 );
 for (const op of ops) {
+  const theirs = (t: number, layout: string) =>
+    gflops(op, typeof torch === "string" ? undefined : torch.ms[`${op.name}|${t}|${layout}`]);
   const cells = threadCounts.flatMap((t) => [
     gflops(op, ours.get(`${op.name}|${t}`)),
-    gflops(op, typeof torch === "string" ? undefined : torch.ms[`${op.name}|${t}`]),
+    theirs(t, "default"),
+    theirs(t, "nhwc"),
   ]);
   console.log(
     `| ${op.name} | ${(flops(op) / 1e9).toFixed(2)} | ${cells.join(" | ")} | ${

@@ -74,26 +74,31 @@ export interface Conv2DInfoLike {
   padInfo: { top: number; left: number; bottom: number; right: number };
 }
 
+/**
+ * The geometry of a tfjs Conv2DInfo, field by field so that the info's other
+ * fields stay behind. The kernels assume tfjs's default channelsLast data
+ * format; the caller checks `dataFormat`.
+ */
 export function conv2DParams(info: Conv2DInfoLike): Conv2DParams {
-  const { batchSize, padInfo, ...rest } = info;
+  const { padInfo: pad } = info;
   return {
-    batch: batchSize,
-    inHeight: rest.inHeight,
-    inWidth: rest.inWidth,
-    inChannels: rest.inChannels,
-    outHeight: rest.outHeight,
-    outWidth: rest.outWidth,
-    outChannels: rest.outChannels,
-    filterHeight: rest.filterHeight,
-    filterWidth: rest.filterWidth,
-    strideHeight: rest.strideHeight,
-    strideWidth: rest.strideWidth,
-    padTop: padInfo.top,
-    padLeft: padInfo.left,
-    padBottom: padInfo.bottom,
-    padRight: padInfo.right,
-    dilationHeight: rest.dilationHeight,
-    dilationWidth: rest.dilationWidth,
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: info.outChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    padTop: pad.top,
+    padLeft: pad.left,
+    padBottom: pad.bottom,
+    padRight: pad.right,
+    dilationHeight: info.dilationHeight,
+    dilationWidth: info.dilationWidth,
   };
 }
 
