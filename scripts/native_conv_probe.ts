@@ -273,3 +273,20 @@ for (const op of ops) {
     } |`,
   );
 }
+// All the ops once: the convolution and dense work of one DeepNN training step, in ms
+// (PyTorch's NHWC column takes its matrix products from the default column).
+const torchMs = (op: Op, t: number, layout: string) =>
+  typeof torch === "string"
+    ? NaN
+    : torch.ms[`${op.name}|${t}|${layout}`] ?? torch.ms[`${op.name}|${t}|default`];
+const sum = (ms: (op: Op) => number) => ops.reduce((s, op) => s + ms(op), 0).toFixed(0);
+const totals = threadCounts.flatMap((t) => [
+  sum((op) => ours.get(`${op.name}|${t}`)!),
+  sum((op) => torchMs(op, t, "default")),
+  sum((op) => torchMs(op, t, "nhwc")),
+]);
+console.log(
+  `| all ops, ms | ${(ops.reduce((s, op) => s + flops(op), 0) / 1e9).toFixed(2)} | ${
+    totals.join(" | ")
+  } | |`,
+);
