@@ -15,6 +15,7 @@ export * from "./distill/outputs.ts";
 export * from "./distill/fit.ts";
 export * from "./distill/evaluate.ts";
 export * from "./io/model_dir.ts";
+export * from "./io/teacher.ts";
 export * from "./charts/mod.ts";
 export * from "./notebook/display.ts";
 export * from "./notebook/profile.ts";
