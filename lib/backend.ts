@@ -1,29 +1,31 @@
 /**
- * Picks the fastest TensorFlow.js backend this machine can train CNNs on:
+ * Picks the fastest TensorFlow.js engine this machine can train CNNs on:
  * native TensorFlow (tfjs-node-gpu, tfjs-node) when really installed, else wasm
- * (SIMD) with our conv-gradient kernels, else the plain-JS cpu backend.
- * `KD_BACKEND=tensorflow|wasm|cpu|webgpu` overrides the choice. The wasm
- * backend runs one thread per core unless `KD_WASM_THREADS=N` asks for another
- * number (lib/wasm_threads.ts).
+ * (SIMD) with our kernels, else the plain-JS cpu backend.
+ * `KD_BACKEND=tensorflow|wasm|cpu|webgpu` overrides the choice. Each engine
+ * lives under lib/engines/ behind one interface (lib/engines/engine.ts); this
+ * file only chooses among them.
  */
 import * as tf from "@tensorflow/tfjs";
-import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
-import { createRequire } from "node:module";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { registerWasmTrainingKernels } from "./kernels/register.ts";
-import {
-  prepareWasmThreads,
-  wasmThreadsRequested,
-  type WasmThreadsSession,
-} from "./wasm_threads.ts";
 import { readEnv } from "./env.ts";
+import { cpuEngine } from "./engines/cpu.ts";
+import type { BackendName, Engine } from "./engines/engine.ts";
+import { findInstalledTfjsNode, tensorflowEngine } from "./engines/tensorflow.ts";
+import { checkWasmSettings, wasmEngine } from "./engines/wasm/engine.ts";
+import { webgpuEngine } from "./engines/webgpu.ts";
 
-/** The backends the library knows how to start. */
-export type BackendName = "tensorflow" | "wasm" | "cpu" | "webgpu";
+export type { BackendName } from "./engines/engine.ts";
+export { findInstalledTfjsNode, type InstalledTfjsNode } from "./engines/tensorflow.ts";
 
 /** Valid values of `KD_BACKEND` and `prefer`. */
 export const BACKEND_NAMES: readonly BackendName[] = ["tensorflow", "wasm", "cpu", "webgpu"];
+
+const ENGINES: Record<BackendName, Engine> = {
+  tensorflow: tensorflowEngine,
+  wasm: wasmEngine,
+  cpu: cpuEngine,
+  webgpu: webgpuEngine,
+};
 
 /** The backend in use and why it was chosen. */
 export interface BackendChoice {
@@ -36,18 +38,6 @@ export interface SelectBackendOptions {
   prefer?: string;
 }
 
-/** A native tfjs package found on disk. */
-export interface InstalledTfjsNode {
-  /** `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`. */
-  readonly name: string;
-  /** The project root whose node_modules holds it. */
-  readonly root: string;
-}
-
-const NATIVE_PACKAGES = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const;
-const WEBGPU_SPECIFIER = "@tensorflow/tfjs-backend-webgpu";
-const WASM_REASON = "conv gradients rewritten as forward convolutions";
-
 /** Validates a backend name; `source` names where it came from, for the message. */
 export function parseBackendName(value: string, source = "KD_BACKEND"): BackendName {
   const name = value.trim().toLowerCase();
@@ -55,144 +45,6 @@ export function parseBackendName(value: string, source = "KD_BACKEND"): BackendN
   throw new Error(
     `${source}="${value}" is not a known backend; valid values: ${BACKEND_NAMES.join(", ")}`,
   );
-}
-
-function isFile(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
-}
-
-/** Where to look for node_modules: the project holding this file, then the cwd. */
-function projectRoots(): string[] {
-  const roots: string[] = [];
-  const here = new URL("../", import.meta.url);
-  if (here.protocol === "file:") roots.push(fileURLToPath(here));
-  try {
-    roots.push(Deno.cwd());
-  } catch {
-    // no read permission for the cwd
-  }
-  return [...new Set(roots.map((r) => r.replace(/\/+$/, "")))];
-}
-
-/**
- * Finds tfjs-node-gpu or tfjs-node (in that order) installed with its native
- * binding under `<root>/node_modules`. Reads the disk only: a package that npm
- * or Deno unpacked without running its install script (no tfjs_binding.node)
- * does not count.
- */
-export function findInstalledTfjsNode(
-  roots: readonly string[] = projectRoots(),
-): InstalledTfjsNode | undefined {
-  for (const name of NATIVE_PACKAGES) {
-    for (const root of roots) {
-      const dir = join(root, "node_modules", name);
-      if (!isFile(join(dir, "package.json"))) continue;
-      let entries: Deno.DirEntry[] = [];
-      try {
-        entries = [...Deno.readDirSync(join(dir, "lib"))];
-      } catch {
-        continue;
-      }
-      const bound = entries.some((e) =>
-        e.isDirectory && e.name.startsWith("napi-v") &&
-        isFile(join(dir, "lib", e.name, "tfjs_binding.node"))
-      );
-      if (bound) return { name, root };
-    }
-  }
-  return undefined;
-}
-
-async function activateTensorflow(): Promise<string> {
-  const found = findInstalledTfjsNode();
-  if (found === undefined) {
-    throw new Error(
-      `tfjs-node is not installed: no ${NATIVE_PACKAGES.join(" or ")} with its native ` +
-        `binding in node_modules of ${projectRoots().join(" or ")}`,
-    );
-  }
-  // createRequire loads the CommonJS package from disk; an npm: import of a
-  // package missing from the lockfile would make Deno download it instead.
-  createRequire(join(found.root, "noop.js"))(found.name);
-  if (!(await tf.setBackend("tensorflow"))) {
-    throw new Error(`${found.name} loaded but the 'tensorflow' backend failed to start`);
-  }
-  return `${found.name} installed (native TensorFlow)`;
-}
-
-/** Whether the wasm backend has started in this process (it starts only once). */
-function wasmStarted(): boolean {
-  return tf.engine().registry["wasm"] !== undefined;
-}
-
-/**
- * Starts the wasm backend, threaded when more than one thread is wanted and
- * it has not started yet; falls back to one thread
- * if the threaded start fails. Resolves to a note for the reason, if any.
- */
-async function activateWasm(threads: number): Promise<string | undefined> {
-  registerWasmTrainingKernels();
-  let note: string | undefined;
-  if (threads > 1 && !wasmStarted()) {
-    let session: WasmThreadsSession | undefined;
-    try {
-      session = await prepareWasmThreads(threads);
-      let ok: boolean;
-      try {
-        ok = await tf.setBackend("wasm");
-      } finally {
-        session.restore();
-      }
-      if (ok) return undefined;
-      throw new Error("the threaded wasm backend failed to start");
-    } catch (e) {
-      await session?.abandon();
-      note = `wasm threads failed (${message(e)}), so 1 thread`;
-    }
-  }
-  if (!(await tf.setBackend("wasm"))) throw new Error("the wasm backend failed to start");
-  return note;
-}
-
-async function activateCpu(): Promise<void> {
-  if (!(await tf.setBackend("cpu"))) throw new Error("the cpu backend failed to start");
-}
-
-async function activateWebgpu(): Promise<void> {
-  const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
-  if (nav?.gpu === undefined) {
-    throw new Error(
-      "WebGPU is not available here (navigator.gpu is missing); use a runtime with WebGPU " +
-        "or pick another backend",
-    );
-  }
-  // A computed specifier so that type-checking does not fetch the package;
-  // it is loaded (through the import map) only when asked for.
-  const specifier: string = WEBGPU_SPECIFIER;
-  await import(specifier);
-  if (!(await tf.setBackend("webgpu"))) {
-    throw new Error("the webgpu backend failed to start (no usable GPU adapter?)");
-  }
-}
-
-/** Starts one backend; resolves to extra words for the reason, or throws. */
-async function activate(name: BackendName, wasmThreads: number): Promise<string | undefined> {
-  switch (name) {
-    case "tensorflow":
-      return await activateTensorflow();
-    case "wasm":
-      return joinParts([await activateWasm(wasmThreads), WASM_REASON]);
-    case "cpu":
-      await activateCpu();
-      return undefined;
-    case "webgpu":
-      await activateWebgpu();
-      return undefined;
-  }
 }
 
 function message(e: unknown): string {
@@ -203,13 +55,13 @@ async function choose(
   envValue: string | undefined,
   prefer: string | undefined,
 ): Promise<BackendChoice> {
-  // Read first so that a bad KD_WASM_THREADS is an error, not a silent fallback.
-  const wasmThreads = wasmThreadsRequested().threads;
+  // Read first so that a bad setting is an error, not a silent fallback.
+  checkWasmSettings();
   if (envValue !== undefined) {
     const name = parseBackendName(envValue, "KD_BACKEND");
     let extra: string | undefined;
     try {
-      extra = await activate(name, wasmThreads);
+      extra = await ENGINES[name].start();
     } catch (e) {
       throw new Error(`KD_BACKEND=${name} was requested but failed: ${message(e)}`);
     }
@@ -219,14 +71,14 @@ async function choose(
   if (prefer !== undefined) {
     const name = parseBackendName(prefer, "prefer");
     try {
-      return choice(name, [`preferred by caller`, await activate(name, wasmThreads)]);
+      return choice(name, [`preferred by caller`, await ENGINES[name].start()]);
     } catch (e) {
       notes.push(`preferred ${name} failed (${message(e)})`);
     }
   }
   if (findInstalledTfjsNode() !== undefined) {
     try {
-      return choice("tensorflow", [...notes, await activateTensorflow()]);
+      return choice("tensorflow", [...notes, await tensorflowEngine.start()]);
     } catch (e) {
       notes.push(`tfjs-node failed (${message(e)})`);
     }
@@ -234,21 +86,16 @@ async function choose(
     notes.push("tfjs-node not installed");
   }
   try {
-    const note = await activateWasm(wasmThreads);
-    return choice("wasm", [...notes, note, WASM_REASON]);
+    return choice("wasm", [...notes, await wasmEngine.start()]);
   } catch (e) {
     notes.push(`wasm failed (${message(e)})`);
   }
-  await activateCpu();
+  await cpuEngine.start();
   return choice("cpu", [...notes, "plain JS, slow for CNNs"]);
 }
 
-function joinParts(parts: (string | undefined)[]): string {
-  return parts.filter((p) => p !== undefined && p !== "").join("; ");
-}
-
 function choice(name: BackendName, parts: (string | undefined)[]): BackendChoice {
-  return { name, reason: joinParts(parts) };
+  return { name, reason: parts.filter((p) => p !== undefined && p !== "").join("; ") };
 }
 
 let cached: { key: string; choice: Promise<BackendChoice> } | undefined;
@@ -280,29 +127,13 @@ export function selectBackend(options: SelectBackendOptions = {}): Promise<Backe
 export async function ensureBackend(options: SelectBackendOptions = {}): Promise<BackendChoice> {
   const chosen = await selectBackend(options);
   if (tf.getBackend() !== chosen.name) {
-    if (chosen.name === "wasm") registerWasmTrainingKernels();
-    if (!(await tf.setBackend(chosen.name))) {
-      throw new Error(`could not switch back to the ${chosen.name} backend`);
+    try {
+      await ENGINES[chosen.name].reactivate();
+    } catch (e) {
+      throw new Error(`could not switch back to the ${chosen.name} backend: ${message(e)}`);
     }
   }
   return chosen;
-}
-
-function wasmDetail(): string {
-  let simd = "SIMD unknown";
-  try {
-    simd = tf.env().getBool("WASM_HAS_SIMD_SUPPORT") ? "SIMD" : "no SIMD";
-  } catch {
-    // flag not evaluated yet: the wasm backend has not started
-  }
-  let threads = "threads unknown";
-  try {
-    const n = getThreadsCount();
-    threads = `${n} thread${n === 1 ? "" : "s"}`;
-  } catch {
-    // backend not initialised
-  }
-  return ` (${simd}, ${threads})`;
 }
 
 /**
@@ -310,12 +141,6 @@ function wasmDetail(): string {
  * tfjs-node not installed; conv gradients rewritten as forward convolutions".
  */
 export function describeBackend(choice: BackendChoice): string {
-  const detail = choice.name === "wasm"
-    ? wasmDetail()
-    : choice.name === "cpu"
-    ? " (plain JS)"
-    : choice.name === "tensorflow"
-    ? " (native)"
-    : "";
-  return `backend: ${choice.name}${detail} — ${choice.reason}`;
+  const detail = ENGINES[choice.name].detail();
+  return `backend: ${choice.name}${detail ? ` (${detail})` : ""} — ${choice.reason}`;
 }

@@ -1,5 +1,5 @@
 /**
- * Compiles lib/kernels/simd/kernels_wat.ts into lib/kernels/simd/kernels_wasm.ts
+ * Compiles lib/engines/wasm/kernels/simd/kernels_wat.ts into lib/engines/wasm/kernels/simd/kernels_wasm.ts
  * (both memory flavours, base64), so that the library needs no WAT compiler at
  * run time. Run after editing the WAT:
  *
@@ -9,9 +9,9 @@
  */
 import wabtInit from "wabt";
 import { toBase64 } from "../lib/notebook/display.ts";
-import { simdKernelsWat } from "../lib/kernels/simd/kernels_wat.ts";
+import { simdKernelsWat } from "../lib/engines/wasm/kernels/simd/kernels_wat.ts";
 
-const OUT = new URL("../lib/kernels/simd/kernels_wasm.ts", import.meta.url);
+const OUT = new URL("../lib/engines/wasm/kernels/simd/kernels_wasm.ts", import.meta.url);
 
 /** The module's binary for a shared (threaded backend) or unshared memory. */
 export async function compileSimdKernels(shared: boolean): Promise<Uint8Array> {

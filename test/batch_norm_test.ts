@@ -1,5 +1,5 @@
 /**
- * The fused batch-norm kernels (lib/kernels/batch_norm.ts) and the BatchNorm
+ * The fused batch-norm kernels (lib/engines/wasm/kernels/batch_norm.ts) and the BatchNorm
  * layer (lib/models/batch_norm.ts): hand-computed values, gradients against
  * tfjs's composed moments + batchNorm, and training against
  * tf.layers.batchNormalization.
@@ -10,8 +10,8 @@ import {
   batchNormCounts,
   batchNormGradInto,
   batchNormTrainInto,
-} from "../lib/kernels/batch_norm.ts";
-import { registerWasmTrainingKernels } from "../lib/kernels/register.ts";
+} from "../lib/engines/wasm/kernels/batch_norm.ts";
+import { registerWasmTrainingKernels } from "../lib/engines/wasm/kernels/register.ts";
 import { BatchNorm } from "../lib/models/batch_norm.ts";
 import { createRng } from "../lib/random.ts";
 

@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { conv2dSingleOutputCounts } from "../lib/kernels/conv2d_single_output.ts";
-import { registerWasmTrainingKernels } from "../lib/kernels/register.ts";
+import { conv2dSingleOutputCounts } from "../lib/engines/wasm/kernels/conv2d_single_output.ts";
+import { registerWasmTrainingKernels } from "../lib/engines/wasm/kernels/register.ts";
 import { SameConv2D } from "../lib/models/conv.ts";
 import { createRng } from "../lib/random.ts";
 

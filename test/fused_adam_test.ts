@@ -1,11 +1,11 @@
 /**
- * The fused Adam step (lib/kernels/adam_update.ts, lib/distill/fused_adam.ts)
+ * The fused Adam step (lib/engines/wasm/kernels/adam_update.ts, lib/distill/fused_adam.ts)
  * against hand-computed numbers and against tfjs's own Adam, bit for bit.
  */
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { adamUpdateCount, adamUpdateInto } from "../lib/kernels/adam_update.ts";
-import { registerWasmTrainingKernels } from "../lib/kernels/register.ts";
+import { adamUpdateCount, adamUpdateInto } from "../lib/engines/wasm/kernels/adam_update.ts";
+import { registerWasmTrainingKernels } from "../lib/engines/wasm/kernels/register.ts";
 import { FusedAdam } from "../lib/distill/fused_adam.ts";
 import { createRng } from "../lib/random.ts";
 

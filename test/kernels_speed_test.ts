@@ -1,5 +1,5 @@
 /**
- * The wasm speed kernels (lib/kernels/register.ts, WASM_SPEED_KERNELS) against
+ * The wasm speed kernels (lib/engines/wasm/kernels/register.ts, WASM_SPEED_KERNELS) against
  * the cpu backend's reference kernels, on several shapes each, including the
  * cases that fall back to the stock wasm kernel.
  *
@@ -9,20 +9,23 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { createRng } from "../lib/random.ts";
-import { registerWasmTrainingKernels, WASM_SPEED_KERNELS } from "../lib/kernels/register.ts";
-import { batchMatMulCounts, swapPays } from "../lib/kernels/batch_mat_mul.ts";
-import { conv2dSingleOutputCounts } from "../lib/kernels/conv2d_single_output.ts";
-import { maxPoolGradCounts } from "../lib/kernels/max_pool_grad.ts";
-import { meanCounts } from "../lib/kernels/mean.ts";
-import { sumCounts } from "../lib/kernels/sum.ts";
-import { tileCounts, tileInto } from "../lib/kernels/tile.ts";
+import {
+  registerWasmTrainingKernels,
+  WASM_SPEED_KERNELS,
+} from "../lib/engines/wasm/kernels/register.ts";
+import { batchMatMulCounts, swapPays } from "../lib/engines/wasm/kernels/batch_mat_mul.ts";
+import { conv2dSingleOutputCounts } from "../lib/engines/wasm/kernels/conv2d_single_output.ts";
+import { maxPoolGradCounts } from "../lib/engines/wasm/kernels/max_pool_grad.ts";
+import { meanCounts } from "../lib/engines/wasm/kernels/mean.ts";
+import { sumCounts } from "../lib/engines/wasm/kernels/sum.ts";
+import { tileCounts, tileInto } from "../lib/engines/wasm/kernels/tile.ts";
 import {
   collapseTranspose,
   simdTransposePlan,
   tiledTransposeWins,
   transposeCounts,
   transposeInto,
-} from "../lib/kernels/transpose.ts";
+} from "../lib/engines/wasm/kernels/transpose.ts";
 
 const TOL = 1e-5;
 

@@ -8,15 +8,15 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { createRng } from "../lib/random.ts";
-import { registerWasmTrainingKernels } from "../lib/kernels/register.ts";
+import { registerWasmTrainingKernels } from "../lib/engines/wasm/kernels/register.ts";
 import {
   conv2dBackpropFilterCounts,
   filterGradAsConv,
   filterGradWithXAsFilter,
   forwardConvInfo,
   xAsFilterPays,
-} from "../lib/kernels/conv2d_backprop_filter.ts";
-import { conv2dBackpropInputCounts } from "../lib/kernels/conv2d_backprop_input.ts";
+} from "../lib/engines/wasm/kernels/conv2d_backprop_filter.ts";
+import { conv2dBackpropInputCounts } from "../lib/engines/wasm/kernels/conv2d_backprop_input.ts";
 
 const TOL = 1e-5;
 

@@ -13,9 +13,9 @@ import {
   registerWasmTrainingKernels,
   setWasmSpeedKernels,
   WASM_SPEED_KERNELS,
-} from "../lib/kernels/register.ts";
-import { maxPoolGradCounts } from "../lib/kernels/max_pool_grad.ts";
-import { tileCounts } from "../lib/kernels/tile.ts";
+} from "../lib/engines/wasm/kernels/register.ts";
+import { maxPoolGradCounts } from "../lib/engines/wasm/kernels/max_pool_grad.ts";
+import { tileCounts } from "../lib/engines/wasm/kernels/tile.ts";
 
 const STEPS = 20;
 /** Largest allowed (measured: ≤ 5e-7) |loss_ours − loss_ref| / max(1, |loss_ref|) over the 20 steps. */

@@ -1,5 +1,5 @@
 /**
- * The wasm SIMD kernels (lib/kernels/simd/): the committed binary is the build
+ * The wasm SIMD kernels (lib/engines/wasm/kernels/simd/): the committed binary is the build
  * of the committed WAT, and each kernel computes bit for bit what its JS twin
  * computes, on awkward sizes (partial blocks, scalar tails, odd pool inputs,
  * ties and NaN).
@@ -7,24 +7,19 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { compileSimdKernels } from "../scripts/build_simd_kernels.ts";
-import { SIMD_KERNELS_WASM } from "../lib/kernels/simd/kernels_wasm.ts";
-import { simdKernelsFor } from "../lib/kernels/simd/instance.ts";
-import { registerWasmTrainingKernels } from "../lib/kernels/register.ts";
+import { SIMD_KERNELS_WASM } from "../lib/engines/wasm/kernels/simd/kernels_wasm.ts";
+import { simdKernelsFor } from "../lib/engines/wasm/kernels/simd/instance.ts";
+import { registerWasmTrainingKernels } from "../lib/engines/wasm/kernels/register.ts";
+import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN } from "../lib/ops/batch_norm_train.ts";
+import { ADAM_UPDATE, type AdamScalars } from "../lib/ops/adam_step.ts";
 import {
-  BATCH_NORM_GRAD,
-  BATCH_NORM_TRAIN,
   batchNormCounts,
   batchNormGradInto,
   batchNormTrainInto,
-} from "../lib/kernels/batch_norm.ts";
-import {
-  ADAM_UPDATE,
-  type AdamScalars,
-  adamUpdateInto,
-  adamUpdateSimdCount,
-} from "../lib/kernels/adam_update.ts";
-import { maxPoolGradCounts, maxPoolGradInto } from "../lib/kernels/max_pool_grad.ts";
-import { sumCounts, sumMiddle } from "../lib/kernels/sum.ts";
+} from "../lib/engines/wasm/kernels/batch_norm.ts";
+import { adamUpdateInto, adamUpdateSimdCount } from "../lib/engines/wasm/kernels/adam_update.ts";
+import { maxPoolGradCounts, maxPoolGradInto } from "../lib/engines/wasm/kernels/max_pool_grad.ts";
+import { sumCounts, sumMiddle } from "../lib/engines/wasm/kernels/sum.ts";
 import { toBase64 } from "../lib/notebook/display.ts";
 import { createRng } from "../lib/random.ts";
 

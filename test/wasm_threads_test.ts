@@ -5,7 +5,7 @@ import {
   parseWasmThreads,
   WASM_THREADS_ENV,
   wasmThreadsUnsupportedReason,
-} from "../lib/wasm_threads.ts";
+} from "../lib/engines/wasm/threads.ts";
 
 const CHILD = fileURLToPath(new URL("./fixtures/wasm_threads_child.ts", import.meta.url));
 

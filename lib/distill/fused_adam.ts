@@ -1,12 +1,12 @@
 /**
- * Adam whose step is one kernel call per variable on the wasm backend (see
- * lib/kernels/adam_update.ts) instead of about twelve, with bit-identical
+ * Adam whose step is one kernel call per variable where the engine has the
+ * fused step (lib/ops/adam_step.ts) instead of about twelve, with bit-identical
  * results. State, saving, loading and serialisation are tfjs's AdamOptimizer's,
  * so checkpoints and `getWeights` are unchanged; on other backends, or for
  * non-float32 variables, the stock step runs.
  */
 import * as tf from "@tensorflow/tfjs";
-import { ADAM_UPDATE, type AdamScalars } from "../kernels/adam_update.ts";
+import { type AdamScalars, adamStep, hasFusedAdamStep } from "../ops/adam_step.ts";
 
 interface Moment {
   originalName: string;
@@ -36,8 +36,7 @@ export class FusedAdam extends tf.AdamOptimizer {
     const gradientOf = (name: string, i: number): tf.Tensor | undefined =>
       Array.isArray(variableGradients) ? variableGradients[i].tensor : variableGradients[name];
     const variables = tf.engine().registeredVariables;
-    const fusable = tf.getBackend() === "wasm" &&
-      tf.getKernel(ADAM_UPDATE, "wasm") !== undefined &&
+    const fusable = hasFusedAdamStep() &&
       names.every((n, i) =>
         variables[n].dtype === "float32" && (gradientOf(n, i)?.dtype ?? "float32") === "float32"
       );
@@ -65,11 +64,7 @@ export class FusedAdam extends tf.AdamOptimizer {
         const v = moment(state.accumulatedSecondMoment, "v").variable;
         const gradient = gradientOf(name, i);
         if (gradient === undefined || gradient === null) return;
-        const [newValue, newM, newV] = tf.engine().runKernel(
-          ADAM_UPDATE,
-          { value, m, v, gradient },
-          scalars as unknown as tf.NamedAttrMap,
-        ) as tf.Tensor[];
+        const [newValue, newM, newV] = adamStep({ value, m, v, gradient }, scalars);
         m.assign(newM);
         v.assign(newV);
         value.assign(newValue);

@@ -1,15 +1,15 @@
 /**
  * Batch normalisation over the last (channel) axis with PyTorch's defaults,
- * as a layer. In training it runs our fused wasm kernels (see
- * lib/kernels/batch_norm.ts) where they are registered, and tfjs's moments +
- * batchNorm elsewhere; at inference both use the moving statistics. Weights,
+ * as a layer. In training it runs the batch-norm op of lib/ops (fused kernels
+ * where the engine has them, tfjs's moments + batchNorm elsewhere); at
+ * inference it uses the moving statistics. Weights,
  * their order and names, and the moving-average update are those of
  * tf.layers.batchNormalization.
  */
 import * as tf from "@tensorflow/tfjs";
 import { type Initializer } from "./init.ts";
 import { channelCount, type LayerVariable } from "./layer_shape.ts";
-import { BATCH_NORM_TRAIN } from "../kernels/batch_norm.ts";
+import { batchNormTrain } from "../ops/batch_norm_train.ts";
 
 export interface BatchNormArgs {
   /** Weight of the old moving statistics per step: PyTorch's momentum 0.1 is 0.9 here. */
@@ -67,7 +67,12 @@ export class BatchNorm extends tf.layers.Layer {
           this.epsilon,
         );
       }
-      const [y, mean, variance] = this.normalizeBatch(x, gamma, beta);
+      const [y, mean, variance] = batchNormTrain(
+        x,
+        gamma as tf.Tensor1D,
+        beta as tf.Tensor1D,
+        this.epsilon,
+      );
       // tfjs-layers' update: moving ← moving − (moving − batch)·(1 − momentum).
       const updates: [LayerVariable, tf.Tensor][] = [
         [this.movingMean!, mean],
@@ -79,21 +84,6 @@ export class BatchNorm extends tf.layers.Layer {
       }
       return y;
     });
-  }
-
-  /** y, and the batch's mean and biased variance per channel. */
-  private normalizeBatch(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor[] {
-    if (
-      x.dtype === "float32" && tf.getBackend() === "wasm" &&
-      tf.getKernel(BATCH_NORM_TRAIN, "wasm") !== undefined
-    ) {
-      return tf.engine().runKernel(BATCH_NORM_TRAIN, { x, gamma, beta }, {
-        epsilon: this.epsilon,
-      }) as tf.Tensor[];
-    }
-    const axes = x.shape.slice(0, -1).map((_, i) => i);
-    const { mean, variance } = tf.moments(x, axes);
-    return [tf.batchNorm(x, mean, variance, beta, gamma, this.epsilon), mean, variance];
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -10,11 +10,9 @@
  * elements at a time (simd/kernels_wat.ts), with the same results.
  */
 import * as tf from "@tensorflow/tfjs";
+import { ADAM_UPDATE, type AdamScalars } from "../../../ops/adam_step.ts";
 import { simdKernelsFor } from "./simd/instance.ts";
 import { f32, type HeapKernelArgs, requireHeapBackend } from "./wasm_heap.ts";
-
-/** Name of the kernel: inputs `{value, m, v, gradient}`, outputs `[value, m, v]`. */
-export const ADAM_UPDATE = "KdAdamUpdate";
 
 let calls = 0;
 let simdCalls = 0;
@@ -27,17 +25,6 @@ export function adamUpdateCount(): number {
 /** Of those, how many ran as wasm SIMD (simd/kernels_wat.ts) rather than the JS loop. */
 export function adamUpdateSimdCount(): number {
   return simdCalls;
-}
-
-/** The step's scalars, each already what the stock chain uses. */
-export interface AdamScalars {
-  beta1: number;
-  beta2: number;
-  learningRate: number;
-  epsilon: number;
-  /** 1 − β₁ᵗ and 1 − β₂ᵗ: the bias corrections of step t. */
-  correction1: number;
-  correction2: number;
 }
 
 /** Writes the updated value and moments; inputs are left untouched. Exported for tests. */

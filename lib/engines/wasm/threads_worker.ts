@@ -4,7 +4,7 @@
  * `wasmWorkerContents` string shipped in tfjs-backend-wasm 4.22) that loads
  * the Emscripten module factory from the package's own file instead of the
  * Blob the main thread sends (Deno's node:worker_threads runs files only).
- * Started by lib/wasm_threads.ts; not meant to be imported.
+ * Started by lib/engines/wasm/threads.ts; not meant to be imported.
  */
 import { parentPort } from "node:worker_threads";
 // CommonJS: module.exports is the Emscripten factory.
@@ -17,7 +17,7 @@ type EmModule = Record<string, any>;
 const createModule = factory as unknown as (m: EmModule) => Promise<EmModule>;
 
 const port = parentPort;
-if (port === null) throw new Error("wasm_threads_worker.ts must run in a worker thread");
+if (port === null) throw new Error("threads_worker.ts must run in a worker thread");
 
 const g = globalThis as unknown as Record<string, unknown>;
 let Module: EmModule = {};
@@ -81,7 +81,7 @@ function onMessage(data: Message): void {
         }
       }
     } else if (data.cmd === "kd-ping") {
-      // lib/wasm_threads.ts checks that the worker started and has the factory.
+      // lib/engines/wasm/threads.ts checks that the worker started and has the factory.
       const ok = typeof createModule === "function";
       post({ cmd: "kd-pong", ok, error: ok ? undefined : "no Emscripten factory" });
     } else if (data.cmd === "cancel") {

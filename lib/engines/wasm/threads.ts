@@ -32,7 +32,7 @@ import { setThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { EventEmitter } from "node:events";
 import os from "node:os";
 import { Worker as NodeWorker } from "node:worker_threads";
-import { readEnv } from "./env.ts";
+import { readEnv } from "../../env.ts";
 
 /** Environment variable that sets the number of threads (1 turns threads off). */
 export const WASM_THREADS_ENV = "KD_WASM_THREADS";
@@ -40,7 +40,7 @@ export const WASM_THREADS_ENV = "KD_WASM_THREADS";
 /** Emscripten's pthread pool size in tfjs 4.22, which is also the C side's cap. */
 export const MAX_WASM_THREADS = 8;
 
-const WORKER_URL = new URL("./wasm_threads_worker.ts", import.meta.url);
+const WORKER_URL = new URL("./threads_worker.ts", import.meta.url);
 
 /** How many threads to ask for, and where that number came from. */
 export interface WasmThreadsRequest {

@@ -10,6 +10,11 @@
  * loops; both compute the same numbers bit for bit (tested).
  */
 import * as tf from "@tensorflow/tfjs";
+import {
+  BATCH_NORM_GRAD,
+  BATCH_NORM_TRAIN,
+  type BatchNormAttrs,
+} from "../../../ops/batch_norm_train.ts";
 import { type SimdKernels, simdKernelsFor } from "./simd/instance.ts";
 import {
   f32,
@@ -18,11 +23,6 @@ import {
   requireHeapBackend,
   type WasmHeapBackend,
 } from "./wasm_heap.ts";
-
-/** Inputs `{x, gamma, beta}` ([..., C], [C], [C]); outputs `[y, mean, variance]`. */
-export const BATCH_NORM_TRAIN = "KdBatchNormTrain";
-/** Inputs `{dy, x, mean, variance, gamma}`; outputs `[dx, dgamma, dbeta]`. */
-export const BATCH_NORM_GRAD = "KdBatchNormGrad";
 
 const counts = { train: 0, grad: 0, simd: 0 };
 
@@ -42,10 +42,6 @@ const BLOCK = 32;
  */
 export function batchNormCounts(): { train: number; grad: number; simd: number } {
   return { ...counts };
-}
-
-export interface BatchNormAttrs {
-  epsilon: number;
 }
 
 /** The forward kernel's three sweeps over x; the per-channel math between them is shared. */
@@ -339,7 +335,7 @@ function gradWasm(args: HeapKernelArgs): tf.TensorInfo[] {
   return outs;
 }
 
-/** Registers both kernels for wasm and the forward kernel's gradient (idempotent). */
+/** Registers both kernels for wasm (idempotent); lib/ops/batch_norm_train.ts owns the gradient. */
 export function registerBatchNormWasm(): void {
   if (tf.getKernel(BATCH_NORM_TRAIN, "wasm") !== undefined) return;
   tf.registerKernel({
@@ -351,23 +347,5 @@ export function registerBatchNormWasm(): void {
     kernelName: BATCH_NORM_GRAD,
     backendName: "wasm",
     kernelFunc: gradWasm as unknown as tf.KernelFunc,
-  });
-  tf.registerGradient({
-    kernelName: BATCH_NORM_TRAIN,
-    inputsToSave: ["x", "gamma"],
-    outputsToSave: [false, true, true],
-    gradFunc: (dy, saved, attrs) => {
-      const [x, gamma, mean, variance] = saved;
-      // Only y feeds the loss; mean and variance only update the moving averages.
-      const dyOfY = Array.isArray(dy) ? dy[0] : dy;
-      // One kernel gives all three, so it runs here rather than in the thunks: the engine
-      // calls each thunk inside its own tidy, which would dispose the other two.
-      const [dx, dgamma, dbeta] = tf.engine().runKernel(
-        BATCH_NORM_GRAD,
-        { dy: dyOfY, x, mean, variance, gamma },
-        attrs,
-      ) as tf.Tensor[];
-      return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
-    },
   });
 }
