@@ -1,11 +1,15 @@
 /**
  * The wasm engine: tfjs's wasm backend (SIMD, one thread per core unless
- * `KD_WASM_THREADS` says otherwise) with our training and speed kernels.
+ * `KD_WASM_THREADS` says otherwise) with our training and speed kernels, and
+ * the native layer on top (convolutions and matrix products by oneDNN through
+ * FFI, lib/engines/native/) where the machine has a library that passes its proof.
  */
 import * as tf from "@tensorflow/tfjs";
 import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { type Engine, setBackendOrThrow } from "../engine.ts";
 import { registerWasmTrainingKernels } from "./kernels/register.ts";
+import { type NativeLayer, nativeThreadsRequested, startNative } from "../native/start.ts";
+import { installNativeKernels } from "../native/tfjs_kernels.ts";
 import { prepareWasmThreads, wasmThreadsRequested, type WasmThreadsSession } from "./threads.ts";
 
 const REASON = "conv gradients rewritten as forward convolutions";
@@ -51,16 +55,34 @@ async function startWasm(threads: number): Promise<string | undefined> {
 /** `KD_WASM_THREADS` is read before anything starts, so a bad value is an error, not a fallback. */
 export function checkWasmSettings(): void {
   wasmThreadsRequested();
+  nativeThreadsRequested();
+}
+
+/** The native layer, once started; undefined when the machine has none (or it is off). */
+let native: NativeLayer | undefined;
+
+/** The running native layer, for benches and tests that compare it with the wasm path. */
+export function nativeLayer(): NativeLayer | undefined {
+  return native;
 }
 
 export const wasmEngine: Engine = {
   backend: "wasm",
   async start() {
     const note = await startWasm(wasmThreadsRequested().threads);
-    return [note, REASON].filter((p) => p !== undefined).join("; ");
+    const started = native ? { ok: true as const, layer: native } : await startNative();
+    if (started.ok) {
+      native = started.layer;
+      installNativeKernels(native.kernels);
+    }
+    const nativeNote = started.ok
+      ? "convolutions and matrix products native"
+      : `no native library (${started.reason})`;
+    return [note, REASON, nativeNote].filter((p) => p !== undefined).join("; ");
   },
   async reactivate() {
     registerWasmTrainingKernels();
+    if (native) installNativeKernels(native.kernels);
     await setBackendOrThrow("wasm", "the wasm backend");
   },
   detail() {
@@ -77,6 +99,11 @@ export const wasmEngine: Engine = {
     } catch {
       // backend not initialised
     }
-    return `${simd}, ${threads}`;
+    const layer = native
+      ? ` + native ${native.kernels.description}, ${native.kernels.threads} thread${
+        native.kernels.threads === 1 ? "" : "s"
+      }`
+      : "";
+    return `${simd}, ${threads}${layer}`;
   },
 };
