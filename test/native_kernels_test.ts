@@ -1,0 +1,296 @@
+/**
+ * The native layer as tfjs kernels (lib/engines/native/tfjs_kernels.ts): each
+ * op against the same op on the wasm path, training steps of the lesson
+ * models against the wasm path, leaks over epochs, and the fallback when the
+ * library is missing or wrong. Skipped where no native library was started.
+ *
+ * Error measure: max |native − wasm| / max(1, max |wasm|), tolerance 1e-5.
+ */
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { describeBackend, ensureBackend } from "../lib/backend.ts";
+import { createDataset } from "../lib/data/dataset.ts";
+import { defaultOptimizer, fit } from "../lib/distill/fit.ts";
+import { nativeLayer } from "../lib/engines/wasm/engine.ts";
+import {
+  installNativeKernels,
+  nativeKernelCounts,
+  uninstallNativeKernels,
+} from "../lib/engines/native/tfjs_kernels.ts";
+import { cifarDeepNN, mnistTeacher } from "../lib/models/mod.ts";
+import { createRng } from "../lib/random.ts";
+
+const TOL = 1e-5;
+await ensureBackend();
+const layer = nativeLayer();
+const ignore = layer === undefined;
+if (ignore) console.log("no native library was started here: native kernel tests skipped");
+
+function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let diff = 0, scale = 1;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / scale;
+}
+
+function random(shape: number[], seed: number): tf.Tensor {
+  const rng = createRng(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(Float32Array.from({ length: n }, () => rng.normal()), shape);
+}
+
+/** `fn`'s outputs with the native kernels and with the wasm kernels; native kernel runs counted. */
+function bothPaths(fn: () => tf.Tensor[]): { native: Float32Array[]; wasm: Float32Array[] } {
+  const run = () =>
+    tf.tidy(fn).map((t) => {
+      const v = t.dataSync() as Float32Array;
+      t.dispose();
+      return v;
+    });
+  const native = run();
+  uninstallNativeKernels();
+  try {
+    return { native, wasm: run() };
+  } finally {
+    installNativeKernels(layer!.kernels);
+  }
+}
+
+/** How many native kernel calls `fn` made, fallbacks excluded. */
+function nativeCalls(fn: () => void): { native: number; fallback: number } {
+  const before = nativeKernelCounts();
+  fn();
+  const after = nativeKernelCounts();
+  const { fallback: f0, ...b } = before;
+  const { fallback: f1, ...a } = after;
+  const sum = (o: Record<string, number>) => Object.values(o).reduce((x, y) => x + y, 0);
+  return { native: sum(a) - sum(b), fallback: f1 - f0 };
+}
+
+interface ConvCase {
+  n: number;
+  h: number;
+  w: number;
+  ci: number;
+  co: number;
+  k: [number, number];
+  pad: "same" | "valid";
+  stride: number;
+}
+
+const CONV_CASES: ConvCase[] = [
+  { n: 2, h: 9, w: 7, ci: 3, co: 16, k: [3, 3], pad: "same", stride: 1 },
+  { n: 1, h: 11, w: 11, ci: 1, co: 5, k: [5, 5], pad: "same", stride: 2 },
+  { n: 3, h: 8, w: 10, ci: 13, co: 7, k: [1, 1], pad: "valid", stride: 1 },
+  { n: 2, h: 12, w: 9, ci: 6, co: 11, k: [3, 3], pad: "valid", stride: 2 },
+  { n: 1, h: 7, w: 7, ci: 16, co: 1, k: [5, 5], pad: "same", stride: 1 },
+];
+
+for (const c of CONV_CASES) {
+  const name = `${c.n}×${c.h}×${c.w}×${c.ci} ⊛ ${c.k.join("×")}→${c.co} ${c.pad} s${c.stride}`;
+  Deno.test({
+    name: `native conv2d, its two gradients and the fused conv equal the wasm path: ${name}`,
+    ignore,
+    fn() {
+      const x = random([c.n, c.h, c.w, c.ci], 1) as tf.Tensor4D;
+      const filter = random([...c.k, c.ci, c.co], 2) as tf.Tensor4D;
+      const bias = random([c.co], 3) as tf.Tensor1D;
+      const ops = () => {
+        const y = tf.conv2d(x, filter, c.stride, c.pad);
+        const fused = tf.fused.conv2d({
+          x,
+          filter,
+          strides: c.stride,
+          pad: c.pad,
+          bias,
+          activation: "relu",
+        });
+        const dy = random(y.shape, 4) as tf.Tensor4D;
+        const dx = tf.conv2dTranspose(dy, filter, x.shape, c.stride, c.pad);
+        const dw = tf.grad((f: tf.Tensor) =>
+          tf.sum(tf.mul(tf.conv2d(x, f as tf.Tensor4D, c.stride, c.pad), dy))
+        )(filter);
+        return [y, fused, dx, dw];
+      };
+      let out!: { native: Float32Array[]; wasm: Float32Array[] };
+      const calls = nativeCalls(() => (out = bothPaths(ops)));
+      assert.ok(calls.native >= 4, `the native kernels ran (${calls.native} calls)`);
+      assert.equal(calls.fallback, 0);
+      out.native.forEach((v, i) => {
+        const e = relErr(v, out.wasm[i]);
+        assert.ok(e <= TOL, `output ${i} (y, fused, dx, dw) differs by ${e}`);
+      });
+      tf.dispose([x, filter, bias]);
+    },
+  });
+}
+
+Deno.test({
+  name: "native matMul equals the wasm path: four transposes, a batch, a shared b, bias + ReLU",
+  ignore,
+  fn() {
+    const ops = () => {
+      const outs: tf.Tensor[] = [];
+      for (const transposeA of [false, true]) {
+        for (const transposeB of [false, true]) {
+          const a = random(transposeA ? [13, 5] : [5, 13], 5);
+          const b = random(transposeB ? [7, 13] : [13, 7], 6);
+          outs.push(tf.matMul(a, b, transposeA, transposeB));
+        }
+      }
+      outs.push(tf.matMul(random([3, 4, 6], 7), random([3, 6, 5], 8)));
+      outs.push(tf.matMul(random([3, 4, 6], 9), random([1, 6, 5], 10)));
+      outs.push(
+        tf.fused.matMul({
+          a: random([9, 6], 11),
+          b: random([6, 10], 12),
+          bias: random([10], 13),
+          activation: "relu",
+        }),
+      );
+      return outs;
+    };
+    let out!: { native: Float32Array[]; wasm: Float32Array[] };
+    const calls = nativeCalls(() => (out = bothPaths(ops)));
+    assert.equal(calls.native, 7);
+    out.native.forEach((v, i) => assert.ok(relErr(v, out.wasm[i]) <= TOL, `matMul ${i}`));
+  },
+});
+
+Deno.test({
+  name: "what the native kernels do not cover falls back to wasm (a prelu activation)",
+  ignore,
+  fn() {
+    const calls = nativeCalls(() =>
+      tf.tidy(() => {
+        tf.fused.matMul({
+          a: random([3, 4], 1),
+          b: random([4, 2], 2),
+          activation: "prelu",
+          preluActivationWeights: tf.scalar(0.1),
+        }).dataSync();
+      })
+    );
+    assert.deepEqual(calls, { native: 0, fallback: 1 });
+  },
+});
+
+function randomData(size: number, shape: number[]) {
+  const rng = createRng(5);
+  return createDataset({
+    name: "random",
+    x: Float32Array.from({ length: size * shape.reduce((a, b) => a * b, 1) }, () => rng.normal()),
+    y: Uint8Array.from({ length: size }, (_, i) => i % 10),
+    shape,
+    classNames: Array.from({ length: 10 }, (_, i) => String(i)),
+    source: "test",
+  });
+}
+
+// Adam's first steps move every weight by about ±lr whatever its gradient's
+// size (m̂/√v̂ ≈ sign g), so a gradient near zero whose float32 rounding differs
+// flips a whole step: DeepNN's Adam losses drift apart by ~1e-3 within twenty
+// steps (measured) while its SGD losses stay within 3e-5. So DeepNN is compared
+// under SGD, which shows the kernels' own error, and the teacher under both.
+for (
+  const [title, build, shape, batchSize, optimizer] of [
+    ["lesson-A teacher", () => mnistTeacher({ seed: 0 }), [28, 28, 1], 20, "adam"],
+    ["lesson-A teacher", () => mnistTeacher({ seed: 0 }), [28, 28, 1], 20, "sgd"],
+    ["DeepNN", () => cifarDeepNN({ seed: 0 }), [32, 32, 3], 8, "sgd"],
+  ] as const
+) {
+  Deno.test({
+    name: `twenty ${optimizer} steps of the ${title}: losses within 1e-4 of the wasm path`,
+    ignore,
+    async fn() {
+      const train = randomData(20 * batchSize, [...shape]);
+      const losses = async () => {
+        const model = build();
+        const seen: number[] = [];
+        await fit({
+          student: model,
+          train,
+          epochs: 1,
+          batchSize,
+          optimizer: optimizer === "adam" ? defaultOptimizer() : tf.train.sgd(0.01),
+          callbacks: { onBatchEnd: (p) => void seen.push(p.loss) },
+        });
+        model.dispose();
+        return seen;
+      };
+      const native = await losses();
+      uninstallNativeKernels();
+      let wasm: number[];
+      try {
+        wasm = await losses();
+      } finally {
+        installNativeKernels(layer!.kernels);
+      }
+      assert.equal(native.length, 20);
+      native.forEach((l, i) => {
+        assert.ok(Math.abs(l - wasm[i]) <= 1e-4, `step ${i + 1}: ${l} vs ${wasm[i]}`);
+      });
+    },
+  });
+}
+
+Deno.test({
+  name: "no tensor and no native object leaks over several epochs on the native path",
+  ignore,
+  async fn() {
+    const train = randomData(64, [28, 28, 1]);
+    const model = mnistTeacher({ seed: 0 });
+    const optimizer = defaultOptimizer();
+    const epoch = () => fit({ student: model, train, epochs: 1, batchSize: 16, optimizer });
+    await epoch(); // builds the optimizer's moments and the shapes' primitives
+    const tensors = tf.memory().numTensors;
+    const objects = layer!.kernels.liveObjects();
+    for (let i = 0; i < 3; i++) await epoch();
+    assert.equal(tf.memory().numTensors, tensors);
+    assert.equal(layer!.kernels.liveObjects(), objects);
+    model.dispose();
+    optimizer.dispose();
+  },
+});
+
+/** The backend line a fresh process prints with `env`. */
+async function backendLine(env: Record<string, string>): Promise<string> {
+  const code = `import { describeBackend, ensureBackend } from "${
+    new URL("../lib/backend.ts", import.meta.url).href
+  }"; console.log(describeBackend(await ensureBackend()));`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    env: { ...env, KD_DATA_DIR: await Deno.makeTempDir() },
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+Deno.test("a file that is not a library, or one without oneDNN's symbols, leaves the wasm path with the reason", async () => {
+  const text = await Deno.makeTempFile({ suffix: ".so" });
+  await Deno.writeTextFile(text, "not a library");
+  const notLib = await backendLine({ KD_NATIVE_LIB: text });
+  assert.match(notLib, /^backend: wasm \(SIMD, \d threads?\)/);
+  assert.match(notLib, new RegExp(`no native library \\(.*${text}`));
+  const libm = await backendLine({ KD_NATIVE_LIB: "libm.so.6" });
+  assert.match(libm, /no native library \(.*dnnl_/);
+  assert.doesNotMatch(libm, /\+ native/);
+  const off = await backendLine({ KD_NATIVE: "0" });
+  assert.match(off, /no native library \(KD_NATIVE=0 turns the native engine off\)/);
+  await Deno.remove(text);
+});
+
+Deno.test({
+  name: "the backend line names the native library and its threads",
+  ignore,
+  fn() {
+    assert.match(
+      describeBackend({ name: "wasm", reason: "test" }),
+      /^backend: wasm \(SIMD, \d threads? \+ native oneDNN \d+\.\d+\.\d+, \d threads?\)/,
+    );
+  },
+});
