@@ -56,11 +56,14 @@ Deno.test({
   async fn() {
     const two = await train(2);
     assert.equal(two.threads, 2, two.description);
-    assert.match(two.description, /^backend: wasm \(SIMD, 2 threads\) — KD_BACKEND=wasm; /);
+    assert.match(
+      two.description,
+      /^backend: wasm \(SIMD, 2 threads( \+ native [^)]+)?\) — KD_BACKEND=wasm; /,
+    );
     assert.doesNotMatch(two.description, /threads failed/);
     const one = await train(1);
     assert.equal(one.threads, 1, one.description);
-    assert.match(one.description, /^backend: wasm \(SIMD, 1 thread\) — /);
+    assert.match(one.description, /^backend: wasm \(SIMD, 1 thread( \+ native [^)]+)?\) — /);
     assert.equal(two.losses.length, 6);
     assert.equal(one.losses.length, 6);
     two.losses.forEach((loss, i) => {
