@@ -263,7 +263,8 @@ async function backendLine(env: Record<string, string>): Promise<string> {
   }"; console.log(describeBackend(await ensureBackend()));`;
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["eval", code],
-    env: { ...env, KD_DATA_DIR: await Deno.makeTempDir() },
+    // KD_NATIVE="" (on) unless the case sets it: CI runs this suite under KD_NATIVE=0 too.
+    env: { KD_NATIVE: "", ...env, KD_DATA_DIR: await Deno.makeTempDir() },
     stderr: "piped",
   }).output();
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
