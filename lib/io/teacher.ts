@@ -9,6 +9,7 @@ import type * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CIFAR10_UNIT_SCALE, IMAGENET_NORMALIZATION } from "../data/cifar10.ts";
+import { ensureBackend } from "../backend.ts";
 import type { Normalization } from "../data/dataset.ts";
 import { type Checksum, fileDigests } from "../data/download.ts";
 import type { EpochRecord } from "../distill/fit.ts";
@@ -333,6 +334,8 @@ export async function loadTeacher(
   if (!isTeacherName(name)) {
     throw new RangeError(`no teacher named "${name}"; shipped teachers: ${TEACHER_NAMES}`);
   }
+  // Checking the architecture builds the library's model, which needs a backend.
+  await ensureBackend();
   const dir = teacherDir(name, options);
   try {
     await Deno.stat(dir);
