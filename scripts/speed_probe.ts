@@ -1,19 +1,29 @@
 /**
  * Training-speed probe: a library model (the lesson-A teacher by default, or
  * lesson C's DeepNN) on random data, one training step as `fit` takes it
- * (cross-entropy, the default Adam), on the wasm backend with our kernels.
+ * (cross-entropy, the default Adam), on the wasm backend with our kernels and,
+ * where the machine has a proved library, the native layer (oneDNN for the
+ * convolutions and matrix products); `KD_NATIVE=0` gives the pure wasm path.
+ * The header says which path ran.
  *
  *   deno run -A scripts/speed_probe.ts [--model teacher|deepnn] [--batches 10] [--warmup 2]
  *     [--profile [--shapes]] [--backend cpu]
  *
  * --profile times every kernel (self time, nested kernel calls excluded) and
- * prints the costliest ones per training step; --shapes splits each kernel's
- * time by its inputs' shapes.
+ * prints the costliest ones per training step, native ones marked, and how
+ * often the native kernels ran or fell back to wasm; --shapes splits each
+ * kernel's time by its inputs' shapes.
  */
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import { describeBackend, ensureBackend } from "../lib/backend.ts";
 import { defaultOptimizer } from "../lib/distill/fit.ts";
+import { nativeLayer } from "../lib/engines/wasm/engine.ts";
+import {
+  NATIVE_KERNELS,
+  nativeKernelCounts,
+  type NativeKernelName,
+} from "../lib/engines/native/tfjs_kernels.ts";
 import { crossEntropy } from "../lib/distill/losses.ts";
 import { forward } from "../lib/distill/outputs.ts";
 import { cifarDeepNN, mnistTeacher } from "../lib/models/mod.ts";
@@ -88,6 +98,16 @@ if (backend.name !== opts.backend) {
   throw new Error(`backend ${opts.backend} failed: ${describeBackend(backend)}`);
 }
 console.log(describeBackend(backend));
+const layer = backend.name === "wasm" ? nativeLayer() : undefined;
+const path = backend.name !== "wasm" ? backend.name : layer ? "native" : "wasm";
+console.log(
+  layer
+    ? `path: native (${NATIVE_KERNELS.join(", ")} on ${layer.description}, ` +
+      `${layer.kernels.threads} thread(s); every other kernel on wasm)`
+    : `path: ${path} only, no native layer (the backend line says why)`,
+);
+const isNative = (kernel: string) =>
+  layer !== undefined && (NATIVE_KERNELS as readonly string[]).includes(kernel);
 const timer = opts.profile ? new KernelTimer(opts.shapes) : undefined;
 timer?.install(opts.backend);
 
@@ -105,8 +125,12 @@ const trainStep = (): number =>
 
 const stepMs: number[] = [];
 let loss = NaN;
+let countsBefore = nativeKernelCounts();
 for (let i = 0; i < warmup + batches; i++) {
-  if (i === warmup) timer?.reset();
+  if (i === warmup) {
+    timer?.reset();
+    countsBefore = nativeKernelCounts();
+  }
   const t0 = performance.now();
   loss = trainStep();
   if (i >= warmup) stepMs.push(performance.now() - t0);
@@ -114,7 +138,7 @@ for (let i = 0; i < warmup + batches; i++) {
 const totalMs = stepMs.reduce((a, b) => a + b, 0);
 const perStep = totalMs / batches;
 console.log(
-  `${opts.backend}: ${batches} batches of ${BATCH} in ${(totalMs / 1000).toFixed(2)} s: ` +
+  `${path}: ${batches} batches of ${BATCH} in ${(totalMs / 1000).toFixed(2)} s: ` +
     `${(BATCH * batches / (totalMs / 1000)).toFixed(1)} img/s ` +
     `(${perStep.toFixed(0)} ms/step, min ${Math.min(...stepMs).toFixed(0)} ms; ` +
     `final loss ${loss.toFixed(3)}; tensors alive ${tf.memory().numTensors})`,
@@ -129,9 +153,18 @@ if (timer) {
   );
   for (const [name, e] of rows.slice(0, opts.shapes ? 40 : 15)) {
     const ms = e.ms / batches;
+    const tag = isNative(name.split(" ")[0]) ? " [native]" : "";
     console.log(
       `  ${name.padEnd(24)} ${ms.toFixed(1).padStart(7)} ms/step ` +
-        `${(100 * ms / perStep).toFixed(1).padStart(5)}%  ${e.calls / batches} calls/step`,
+        `${(100 * ms / perStep).toFixed(1).padStart(5)}%  ${e.calls / batches} calls/step${tag}`,
     );
+  }
+  if (layer) {
+    // A native kernel hands what it does not cover to wasm: the profile must show how much.
+    const after = nativeKernelCounts();
+    const callsPerStep = (k: NativeKernelName | "fallback") =>
+      (after[k] - countsBefore[k]) / batches;
+    const ran = NATIVE_KERNELS.map((k) => `${k} ${callsPerStep(k)}`).join(", ");
+    console.log(`native calls/step: ${ran}; fell back to wasm ${callsPerStep("fallback")}`);
   }
 }
