@@ -20,4 +20,5 @@ export * from "./charts/mod.ts";
 export * from "./notebook/display.ts";
 export * from "./notebook/profile.ts";
 export * from "./notebook/lesson.ts";
+export * from "./notebook/teacher_card.ts";
 export * from "./exercises/mod.ts";

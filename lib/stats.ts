@@ -49,3 +49,42 @@ export async function overSeeds<R extends { readonly finalTestAccuracy: number }
   for (const seed of seeds) runs.push(await run(seed));
   return { runs, accuracy: meanSd(runs.map((r) => r.finalTestAccuracy)) };
 }
+
+/** A method's mean accuracy against a baseline's, with the noise of both. */
+export interface Difference {
+  /** candidate mean − baseline mean (fractions). */
+  readonly difference: number;
+  /** Standard error of that difference, √(sd_c²/n_c + sd_b²/n_b); NaN when a side has one run. */
+  readonly standardError: number;
+  /** |difference| > 2 standard errors; undefined when a side has one run (no spread to judge by). */
+  readonly beyondNoise: boolean | undefined;
+}
+
+export function differenceFrom(candidate: MeanSd, baseline: MeanSd): Difference {
+  const difference = candidate.mean - baseline.mean;
+  if (candidate.n < 2 || baseline.n < 2) {
+    return { difference, standardError: NaN, beyondNoise: undefined };
+  }
+  const standardError = Math.sqrt(
+    candidate.sd ** 2 / candidate.n + baseline.sd ** 2 / baseline.n,
+  );
+  return { difference, standardError, beyondNoise: Math.abs(difference) > 2 * standardError };
+}
+
+/**
+ * One sentence on whether `name` differs from `baseline` by more than the
+ * seed-to-seed noise: "CE + KD: +0.84 pp vs CE only; two standard errors are
+ * 0.61 pp, so the gain is beyond the noise."
+ */
+export function describeDifference(name: string, baseline: string, d: Difference): string {
+  const pp = (v: number) => `${(100 * v).toFixed(2)} pp`;
+  const signed = `${d.difference >= 0 ? "+" : "−"}${pp(Math.abs(d.difference))}`;
+  const head = `${name}: ${signed} vs ${baseline}`;
+  if (d.beyondNoise === undefined) {
+    return `${head}; one seed per method gives no spread to judge by.`;
+  }
+  const what = d.difference >= 0 ? "gain" : "loss";
+  return `${head}; two standard errors are ${pp(2 * d.standardError)}, so the ${what} is ${
+    d.beyondNoise ? "beyond" : "within"
+  } the noise.`;
+}

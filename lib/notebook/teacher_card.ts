@@ -1,0 +1,65 @@
+/**
+ * Where a shipped teacher came from, as a notebook shows it before using it:
+ * its manifest as a table and its training curve from the manifest's history.
+ */
+import { historyChart } from "../charts/history.ts";
+import type { LoadedTeacher, TeacherManifest } from "../io/teacher.ts";
+import { formatDuration, showChart, showTable } from "./display.ts";
+import { percent } from "./lesson.ts";
+
+/** A type alias, not an interface, so it fits showTable's row records. */
+export type TeacherCardRow = { readonly item: string; readonly value: string };
+
+const count = (n: number) => n.toLocaleString("en");
+
+/** The manifest's facts a learner needs to trust (or retrain) the teacher, one row each. */
+export function teacherCardRows(m: TeacherManifest): TeacherCardRow[] {
+  const r = m.recipe;
+  const sittings = m.sittings.length;
+  return [
+    { item: "model", value: `${r.model}, ${count(m.architecture.parameters)} parameters` },
+    {
+      item: "recipe",
+      value: `${r.epochs} epochs on ${count(m.data.trainImages)} images, batch ${r.batchSize}, ` +
+        `${m.optimizer.className} ${m.optimizer.learningRate}, ${r.loss}, shuffle seed ${r.shuffleSeed}` +
+        (m.fullRecipe ? "" : " (a reduced run, not the lesson's full recipe)"),
+    },
+    { item: "data", value: m.data.source },
+    {
+      item: "archive",
+      value: `${m.data.archive.file}, ${m.data.archive.algorithm} ${
+        m.data.archive.digest.slice(0, 16)
+      }…`,
+    },
+    {
+      item: "test accuracy",
+      value: `${percent(m.testAccuracy)} on ${count(m.data.testImages)} test images`,
+    },
+    {
+      item: "trained",
+      value: `${m.date.slice(0, 10)}, ${formatDuration(m.wallSeconds)} wall time in ${sittings} ` +
+        `sitting${sittings === 1 ? "" : "s"}, on ${m.cpu}`,
+    },
+    { item: "engine", value: m.engine.replace(/^backend: /, "") },
+    {
+      item: "weights",
+      value: `weights.bin, sha256 ${m.files["weights.bin"].sha256.slice(0, 16)}…`,
+    },
+    { item: "retrain", value: `deno task train-teachers ${m.name}` },
+  ];
+}
+
+/** The teacher's card (table) and its per-epoch training curve. */
+export async function showShippedTeacher(teacher: LoadedTeacher): Promise<void> {
+  const m = teacher.manifest;
+  await showTable(
+    teacherCardRows(m),
+    [{ key: "item", label: "" }, { key: "value", label: m.name }],
+    {
+      title: `The shipped teacher data/teachers/${m.name}/ (from its manifest)`,
+    },
+  );
+  await showChart(historyChart([{ name: m.name, history: [...m.history] }], {
+    title: `How the shipped ${m.name} trained (train solid, test dashed)`,
+  }));
+}
