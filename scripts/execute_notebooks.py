@@ -8,11 +8,12 @@ output. This executor runs cells itself with jupyter_client and, after `idle`, k
 iopub messages addressed to that cell until the channel has been quiet for a grace period.
 Messages that arrive even later are still routed to their own cell by parent msg_id.
 
-Use Debian's python3 (/usr/bin/python3): python3-nbclient, python3-nbformat, jupyter-client
-and jupyter-nbconvert are installed there (apt-get install -y python3-nbclient python3-nbformat
-jupyter-client jupyter-nbconvert). The kernelspec comes from `deno jupyter --install --force`.
+`deno task lessons` runs it with a Python that has jupyter_client, nbformat and nbconvert: one
+already installed, or the project venv .venv-jupyter/, or Debian's python3-nbclient,
+python3-nbformat, jupyter-client and jupyter-nbconvert, which scripts/jupyter_setup.ts installs
+where needed. The kernelspec comes from `deno jupyter --install --force`. By hand:
 
-    /usr/bin/python3 scripts/execute_notebooks.py --out-dir build/notebooks \
+    .venv-jupyter/bin/python scripts/execute_notebooks.py --out-dir build/notebooks \
         --html-dir build/html notebooks/*.ipynb
 
 Exit status: 0 if every notebook ran without an error output; 1 otherwise, after naming the
@@ -37,8 +38,8 @@ try:
     from nbformat.v4 import output_from_msg
 except ImportError as exc:  # pragma: no cover - environment problem, explain it
     sys.exit(
-        f"execute_notebooks.py: {exc}. Run with /usr/bin/python3 after "
-        "`apt-get install -y python3-nbclient python3-nbformat jupyter-client jupyter-nbconvert`."
+        f"execute_notebooks.py: {exc}. Run it through `deno task lessons`, which finds or "
+        "installs the Jupyter client (scripts/jupyter_setup.ts)."
     )
 
 SCRIPT_DIR = Path(__file__).resolve().parent

@@ -1,10 +1,20 @@
 /**
  * `deno task lessons [--in-place] [--check-exercises] [names…]`: installs the Deno Jupyter kernel,
- * then executes the lesson notebooks headless (KD_PROFILE picks their size) and
- * writes executed copies to build/notebooks (or back into notebooks/ with
- * --in-place) and HTML reports to build/html. Jupyter (jupyter_client,
- * nbformat, nbconvert) is the one prerequisite.
+ * finds or installs a Python Jupyter client (scripts/jupyter_setup.ts: a project venv, Debian's
+ * packages, or a message naming the command), then executes the lesson notebooks headless
+ * (KD_PROFILE picks their size) and writes executed copies to build/notebooks (or back into
+ * notebooks/ with --in-place) and HTML reports to build/html.
  */
+import { usingSolutions } from "../lib/exercises/solutions_switch.ts";
+import { JupyterSetupError, setUpJupyter } from "./jupyter_setup.ts";
+
+const USAGE = `usage: deno task lessons [--in-place] [--check-exercises] [names…]
+
+  names              run only the notebooks whose file name contains one of them (e.g. 03)
+  --in-place         write the executed notebooks back into notebooks/ (default: build/notebooks)
+  --check-exercises  every exercise check must fail with a hint, or pass with KD_SOLUTIONS=1
+  env KD_PROFILE     quick | cpu (default) | full`;
+
 const root = new URL("../", import.meta.url).pathname;
 const deno = Deno.execPath();
 
@@ -15,12 +25,16 @@ async function run(cmd: string, args: string[], quiet = false): Promise<boolean>
   return success;
 }
 
+if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+  console.log(USAGE);
+  Deno.exit(0);
+}
 const inPlace = Deno.args.includes("--in-place");
 // With --check-exercises every exercise check must pass under KD_SOLUTIONS=1 and
 // fail with a hint otherwise (the skeletons): CI runs the notebooks both ways.
-const solutions = ["1", "true"].includes(Deno.env.get("KD_SOLUTIONS") ?? "");
+// The notebooks' own parser decides, so both sides agree on values like "TRUE".
 const expect = Deno.args.includes("--check-exercises")
-  ? ["--expect-checks", solutions ? "pass" : "fail"]
+  ? ["--expect-checks", usingSolutions() ? "pass" : "fail"]
   : [];
 const names = Deno.args.filter((a) => !a.startsWith("--"));
 
@@ -28,20 +42,12 @@ if (!(await run(deno, ["jupyter", "--install", "--force"], true))) {
   console.error("could not install the Deno Jupyter kernel: run `deno jupyter --install --force`");
   Deno.exit(1);
 }
-const probe = ["-c", "import jupyter_client, nbformat, nbconvert"];
-const python = (await Promise.all(["/usr/bin/python3", "python3"].map(async (p) => {
-  try {
-    return (await run(p, probe, true)) ? p : undefined;
-  } catch {
-    return undefined; // not installed
-  }
-}))).find((p) => p);
-if (!python) {
-  console.error(
-    "Jupyter is needed to run the notebooks: `apt-get install -y python3-nbclient " +
-      "python3-nbformat jupyter-client jupyter-nbconvert` (Debian/Ubuntu) or " +
-      "`pip install jupyter_client nbformat nbconvert`",
-  );
+let python: string;
+try {
+  python = await setUpJupyter({ root });
+} catch (e) {
+  if (!(e instanceof JupyterSetupError)) throw e;
+  console.error(e.message);
   Deno.exit(1);
 }
 const notebooks = [...Deno.readDirSync(`${root}notebooks`)]

@@ -10,6 +10,9 @@ import { crossEntropy, meanSquaredError, softTargets } from "../distill/losses.t
 import { loadModel, saveModel } from "../io/model_dir.ts";
 import { mnistStudent, mnistTeacher } from "../models/mnist_cnn.ts";
 import { type AnswerTypes, checkExerciseId, type ExerciseId } from "./ids.ts";
+import { usingSolutions } from "./solutions_switch.ts";
+
+export { usingSolutions };
 
 /** A fresh solution per call: models must not be shared between cells. */
 export const SOLUTIONS: { readonly [Id in ExerciseId]: () => AnswerTypes[Id] } = {
@@ -57,16 +60,6 @@ export const SOLUTIONS: { readonly [Id in ExerciseId]: () => AnswerTypes[Id] } =
   "05-ensemble-target": () => (probsA, probsB) =>
     probsA.map((row, i) => row.map((p, j) => (p + probsB[i][j]) / 2)),
 };
-
-/** True when env `KD_SOLUTIONS` is `1` (or `true`); false without env permission. */
-export function usingSolutions(): boolean {
-  try {
-    const v = Deno.env.get("KD_SOLUTIONS")?.trim().toLowerCase();
-    return v === "1" || v === "true";
-  } catch {
-    return false;
-  }
-}
 
 /** A fresh copy of exercise `id`'s solution. */
 export function solution<Id extends ExerciseId>(id: Id): AnswerTypes[Id] {
