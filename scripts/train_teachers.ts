@@ -20,7 +20,7 @@ import { parseArgs } from "node:util";
 import { describeBackend, ensureBackend } from "../lib/backend.ts";
 import { CIFAR10_ARCHIVE, ensureCifar10, loadCifar10 } from "../lib/data/cifar10.ts";
 import { subset } from "../lib/data/dataset.ts";
-import { writeFileAtomic } from "../lib/data/download.ts";
+import { writeFileAtomic } from "../lib/io/safe_write.ts";
 import { type BatchProgress, defaultOptimizer, type EpochRecord, fit } from "../lib/distill/fit.ts";
 import {
   isTeacherName,

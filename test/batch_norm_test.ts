@@ -13,6 +13,7 @@ import {
 } from "../lib/engines/wasm/kernels/batch_norm.ts";
 import { registerWasmTrainingKernels } from "../lib/engines/wasm/kernels/register.ts";
 import { BatchNorm } from "../lib/models/batch_norm.ts";
+import "../lib/models/custom_layers.ts"; // modelFromJSON below reads the layer back
 import { createRng } from "../lib/random.ts";
 
 function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string) {

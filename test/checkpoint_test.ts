@@ -72,7 +72,7 @@ Deno.test("a half-written checkpoint is ignored; a foreign one is refused with t
   assert.equal(await loadCheckpoint(dir, [model], optimizer), undefined);
   await saveCheckpoint(dir, [model], optimizer, { epoch: 1, history: [] });
   // A later save that died before the rename leaves only a temporary directory.
-  await Deno.mkdir(join(dir, "epoch-0002.tmp-dead"));
+  await Deno.mkdir(join(dir, ".epoch-0002.partial-dead"));
   const restored = await loadCheckpoint(dir, [tabularStudent({ seed: 9 })], tf.train.adam(0.01));
   assert.equal(restored?.epoch, 1);
   await assert.rejects(

@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { conv2dSingleOutputCounts } from "../lib/engines/wasm/kernels/conv2d_single_output.ts";
 import { registerWasmTrainingKernels } from "../lib/engines/wasm/kernels/register.ts";
 import { SameConv2D } from "../lib/models/conv.ts";
+import "../lib/models/custom_layers.ts"; // modelFromJSON below reads the layer back
 import { createRng } from "../lib/random.ts";
 
 function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string) {

@@ -6,16 +6,9 @@
 import * as tar from "tar";
 import { join, resolve } from "node:path";
 import { createDataset, type Dataset, type Normalization } from "./dataset.ts";
-import {
-  CACHE_ENV,
-  type Checksum,
-  exists,
-  isUrl,
-  MIRROR_ENV,
-  obtainFile,
-  readEnv,
-  writeFileAtomic,
-} from "./download.ts";
+import { readEnv } from "../env.ts";
+import { exists, writeFileAtomic } from "../io/safe_write.ts";
+import { CACHE_ENV, type Checksum, isUrl, MIRROR_ENV, obtainFile } from "./download.ts";
 
 export const CIFAR10_ARCHIVE = "cifar-10-binary.tar.gz";
 export const CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";

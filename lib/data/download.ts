@@ -1,12 +1,13 @@
 /**
  * Getting a data file that is too big to ship: from a cache directory, a mirror
  * (local directory or URL base) or its official URL, always checked against
- * known checksums. Files are written under a temporary name and renamed only
- * once complete and verified, so an interrupted or failed download never
- * leaves something that later counts as present.
+ * known checksums. Downloads are written with `writeAtomic` (lib/io/safe_write.ts) and renamed
+ * only once complete and verified, so an interrupted or failed download never leaves something
+ * that later counts as present.
  */
 import { createHash } from "node:crypto";
-import { basename, dirname, join } from "node:path";
+import { basename, join } from "node:path";
+import { exists, writeAtomic } from "../io/safe_write.ts";
 
 /** Environment variable naming a directory or URL base that holds data archives. */
 export const MIRROR_ENV = "KD_DATA_MIRROR";
@@ -43,49 +44,9 @@ export interface ObtainedFile {
   readonly checksum: Checksum;
 }
 
-/** An environment variable, or undefined when unset or not permitted. */
-export function readEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** True for `http://` and `https://` addresses (a mirror that is not a directory). */
 export function isUrl(s: string): boolean {
   return /^https?:\/\//i.test(s);
-}
-
-/** Whether a path exists (any kind of entry). */
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
-/** A unique sibling name for writing `path` before renaming it into place. */
-export function tempSibling(path: string): string {
-  const tag = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
-  return join(dirname(path), `.${basename(path)}.partial-${tag}`);
-}
-
-/** Writes a file under a temporary name, then renames it: readers see all of it or nothing. */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  await Deno.mkdir(dirname(path), { recursive: true });
-  const tmp = tempSibling(path);
-  try {
-    if (typeof data === "string") await Deno.writeTextFile(tmp, data);
-    else await Deno.writeFile(tmp, data);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
 }
 
 type Digests = Record<HashAlgorithm, string>;
@@ -140,15 +101,13 @@ export async function verifyFile(
  * Downloads `url` to `dest`: streamed into a temporary file while hashing,
  * renamed into place only when complete and matching a checksum.
  */
-export async function downloadVerified(
+export function downloadVerified(
   url: string,
   dest: string,
   checksums: readonly Checksum[],
   hint: string,
 ): Promise<Checksum> {
-  await Deno.mkdir(dirname(dest), { recursive: true });
-  const tmp = tempSibling(dest);
-  try {
+  return writeAtomic(dest, async (tmp) => {
     let response: Response;
     try {
       response = await fetch(url);
@@ -185,17 +144,13 @@ export async function downloadVerified(
       );
     }
     const digests = { md5: h.md5.digest("hex"), sha256: h.sha256.digest("hex") };
-    const checksum = matchChecksum(
+    return matchChecksum(
       digests,
       checksums,
       `${basename(dest)} downloaded from ${url}`,
       `The download is corrupt or not the expected file (nothing was kept); try again, or ${hint}`,
     );
-    await Deno.rename(tmp, dest);
-    return checksum;
-  } finally {
-    await Deno.remove(tmp).catch(() => {});
-  }
+  });
 }
 
 /**

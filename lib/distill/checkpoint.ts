@@ -1,12 +1,13 @@
 /**
  * Checkpoints of a training run: every model's weights (batch-norm statistics
  * included), the optimizer's state (Adam's β powers bit for bit), the epoch, the history and the dropout
- * streams' positions. Written atomically: a checkpoint directory is complete
- * before the `latest` pointer names it, so a run killed mid-write resumes from
- * the previous checkpoint.
+ * streams' positions. Written atomically (lib/io/safe_write.ts): a checkpoint directory is
+ * complete before the `latest` pointer names it, so a run killed mid-write resumes from the
+ * previous checkpoint.
  */
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
+import { writeDirAtomic, writeFileAtomic } from "../io/safe_write.ts";
 import { SeededDropout } from "../models/dropout.ts";
 import type { EpochRecord } from "./fit.ts";
 
@@ -56,12 +57,6 @@ function adamPowers(optimizer: tf.Optimizer): AdamPowers | undefined {
   return optimizer instanceof tf.AdamOptimizer ? optimizer as unknown as AdamPowers : undefined;
 }
 
-async function writeAtomic(path: string, data: string): Promise<void> {
-  const tmp = `${path}.tmp-${crypto.randomUUID()}`;
-  await Deno.writeTextFile(tmp, data);
-  await Deno.rename(tmp, path);
-}
-
 /** Writes checkpoint `epoch` into `dir` and points `latest` at it; older ones are removed. */
 export async function saveCheckpoint(
   dir: string,
@@ -69,10 +64,7 @@ export async function saveCheckpoint(
   optimizer: tf.Optimizer,
   state: Checkpoint,
 ): Promise<void> {
-  await Deno.mkdir(dir, { recursive: true });
   const name = `epoch-${String(state.epoch).padStart(4, "0")}`;
-  const tmp = join(dir, `${name}.tmp-${crypto.randomUUID()}`);
-  await Deno.mkdir(tmp);
   const optimizerWeights = await optimizer.getWeights();
   const groups = [
     ...models.map((m) => m.weights.map((w) => ({ name: w.originalName, tensor: w.read() }))),
@@ -110,12 +102,12 @@ export async function saveCheckpoint(
   tf.dispose(
     optimizerWeights.filter((w) => !(w.tensor instanceof tf.Variable)).map((w) => w.tensor),
   );
-  await Deno.writeFile(join(tmp, "tensors.bin"), bytes);
-  await Deno.writeTextFile(join(tmp, "manifest.json"), JSON.stringify(manifest));
-  await Deno.remove(join(dir, name), { recursive: true }).catch(() => {});
-  await Deno.rename(tmp, join(dir, name));
+  await writeDirAtomic(join(dir, name), async (tmp) => {
+    await Deno.writeFile(join(tmp, "tensors.bin"), bytes);
+    await Deno.writeTextFile(join(tmp, "manifest.json"), JSON.stringify(manifest));
+  });
   const previous = await Deno.readTextFile(join(dir, LATEST)).catch(() => undefined);
-  await writeAtomic(join(dir, LATEST), name);
+  await writeFileAtomic(join(dir, LATEST), name);
   if (previous && previous !== name) {
     await Deno.remove(join(dir, previous), { recursive: true }).catch(() => {});
   }

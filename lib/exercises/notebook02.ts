@@ -5,6 +5,8 @@ import { evaluateAccuracy } from "../distill/evaluate.ts";
 import { defaultOptimizer, fit } from "../distill/fit.ts";
 import { countTrainableParams } from "../models/blocks.ts";
 import { mnistStudent, mnistTeacher } from "../models/mnist_cnn.ts";
+// copyModel reads the learner's model back, custom layers included.
+import "../models/custom_layers.ts";
 import type { CifarModels } from "./ids.ts";
 import { checkFailed, checkPassed, type CheckResult } from "./result.ts";
 import { count, describeKind, isLayersModel, ordinal, pct } from "./util.ts";

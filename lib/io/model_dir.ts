@@ -4,21 +4,19 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
-// Registers the custom layer so saved models that use it load again.
-import "../models/dropout.ts";
+// Every custom layer must be registered before a saved model that uses one can be read back.
+import "../models/custom_layers.ts";
+import { writeDirAtomic } from "./safe_write.ts";
 
 const MODEL_JSON = "model.json";
 const WEIGHTS_BIN = "weights.bin";
 
 /**
- * Writes `model` to `dir`. The files are written to a sibling temporary
- * directory first and moved into place, so an interrupted save never leaves a
+ * Writes `model` to `dir` atomically (lib/io/safe_write.ts): an interrupted save never leaves a
  * half-written model that loads.
  */
 export async function saveModel(model: tf.LayersModel, dir: string): Promise<void> {
-  const tmp = `${dir}.tmp-${crypto.randomUUID()}`;
-  await Deno.mkdir(tmp, { recursive: true });
-  try {
+  await writeDirAtomic(dir, async (tmp) => {
     await model.save(tf.io.withSaveHandler(async (artifacts) => {
       const weights = tf.io.CompositeArrayBuffer.join(artifacts.weightData);
       const json = {
@@ -32,14 +30,7 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<voi
       await Deno.writeTextFile(join(tmp, MODEL_JSON), JSON.stringify(json));
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     }));
-    await Deno.remove(dir, { recursive: true }).catch((e) => {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    });
-    await Deno.rename(tmp, dir);
-  } catch (e) {
-    await Deno.remove(tmp, { recursive: true }).catch(() => {});
-    throw e;
-  }
+  });
 }
 
 /** Loads a model saved by `saveModel` (or any tfjs layers model with one weights file). */

@@ -90,4 +90,3 @@ export class BatchNorm extends tf.layers.Layer {
     return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon };
   }
 }
-tf.serialization.registerClass(BatchNorm);

@@ -94,4 +94,3 @@ export class SameConv2D extends tf.layers.Layer {
     };
   }
 }
-tf.serialization.registerClass(SameConv2D);

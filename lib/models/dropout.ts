@@ -49,4 +49,3 @@ export class SeededDropout extends tf.layers.Layer {
     return { ...super.getConfig(), rate: this.rate, seed: this.seed };
   }
 }
-tf.serialization.registerClass(SeededDropout);

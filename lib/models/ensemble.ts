@@ -21,7 +21,6 @@ export class MeanProbabilityLogits extends tf.layers.Layer {
     });
   }
 }
-tf.serialization.registerClass(MeanProbabilityLogits);
 
 /** One model whose `logits` are the log of the teachers' mean probabilities. */
 export function teacherEnsemble(teachers: readonly tf.LayersModel[]): tf.LayersModel {

@@ -1,3 +1,5 @@
+// Registered here too, so that tf.loadLayersModel and tf.models.modelFromJSON read our layers.
+import "./custom_layers.ts";
 export { countTrainableParams, type OutputKind } from "./blocks.ts";
 export { BatchNorm, type BatchNormArgs } from "./batch_norm.ts";
 export { SameConv2D, type SameConv2DArgs } from "./conv.ts";
