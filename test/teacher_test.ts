@@ -1,20 +1,19 @@
 import assert from "node:assert/strict";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
-import { ensureBackend } from "../lib/backend.ts";
+import { describeBackend, ensureBackend } from "../lib/backend.ts";
 import { CIFAR10_CHECKSUMS, loadCifar10 } from "../lib/data/cifar10.ts";
 import { subset } from "../lib/data/dataset.ts";
-import { fileDigests } from "../lib/data/download.ts";
+import { fileDigests, projectMirror } from "../lib/data/download.ts";
 import { evaluateAccuracy } from "../lib/distill/evaluate.ts";
 import { saveModel } from "../lib/io/model_dir.ts";
-import { loadTeacher, type TeacherManifest, TEACHERS } from "../lib/io/teacher.ts";
+import { loadTeacher, TEACHER_NAMES, type TeacherManifest, TEACHERS } from "../lib/io/teacher.ts";
 import { countTrainableParams, mnistStudent } from "../lib/models/mod.ts";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const script = join(repo, "scripts", "train_teachers.ts");
-// The mirror copy of CIFAR-10, found as .ci/run finds it.
-const mirror = Deno.env.get("KD_DATA_MIRROR") ?? resolve(repo, "..", "shared", "data");
+const mirror = projectMirror();
 const NAME = "lesson-a-cifar10";
 // 6 batches of 100 an epoch: the second epoch outlasts the kill sent after the first.
 const TINY = ["--epochs", "2", "--train-size", "600", "--test-size", "200"];
@@ -277,4 +276,30 @@ Deno.test("loadTeacher accepts an intact copy in another folder", async () => {
   assert.equal(tf.memory().numTensors, before);
   await Deno.remove(root, { recursive: true });
   await Deno.remove(base, { recursive: true });
+});
+
+Deno.test("the shipped teachers load, are full-recipe runs and score on the test set what their manifests say", async () => {
+  const backend = describeBackend(await ensureBackend());
+  for (const name of TEACHER_NAMES) {
+    const { model, manifest } = await loadTeacher(name);
+    assert.equal(manifest.fullRecipe, true, name);
+    assert.equal(manifest.data.trainImages, 50_000, name);
+    assert.equal(manifest.data.testImages, 10_000, name);
+    assert.equal(manifest.architecture.parameters, countTrainableParams(model), name);
+    const test = await loadCifar10("test", {
+      mirror,
+      normalization: TEACHERS[name].recipe.normalization,
+    });
+    const accuracy = evaluateAccuracy(model, test);
+    if (manifest.engine === backend) {
+      assert.equal(accuracy, manifest.testAccuracy, name);
+    } else {
+      // Another engine sums in another order: a few borderline images may flip.
+      assert.ok(
+        Math.abs(accuracy - manifest.testAccuracy) <= 0.002,
+        `${name}: ${accuracy} here (${backend}) vs ${manifest.testAccuracy} in its manifest`,
+      );
+    }
+    model.dispose();
+  }
 });
