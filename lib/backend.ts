@@ -7,7 +7,7 @@
  * file only chooses among them.
  */
 import * as tf from "@tensorflow/tfjs";
-import { readEnv } from "./env.ts";
+import { readSetting } from "./settings.ts";
 import { cpuEngine } from "./engines/cpu.ts";
 import type { BackendName, Engine } from "./engines/engine.ts";
 import { findInstalledTfjsNode, tensorflowEngine } from "./engines/tensorflow.ts";
@@ -108,7 +108,7 @@ let cached: { key: string; choice: Promise<BackendChoice> } | undefined;
  * object. A failed selection is not cached.
  */
 export function selectBackend(options: SelectBackendOptions = {}): Promise<BackendChoice> {
-  const envValue = readEnv("KD_BACKEND");
+  const envValue = readSetting("KD_BACKEND");
   const key = `${envValue ?? ""}\u0000${options.prefer ?? ""}`;
   if (cached?.key === key) return cached.choice;
   const pending = choose(envValue, options.prefer);

@@ -27,12 +27,14 @@ import { fileURLToPath } from "node:url";
 import { describeBackend, ensureBackend } from "../lib/backend.ts";
 import { nativeLayer } from "../lib/engines/wasm/engine.ts";
 import { createDataset, type Dataset, select, toTensors } from "../lib/data/dataset.ts";
+import { projectMirror } from "../lib/data/download.ts";
 import { loadMnist } from "../lib/data/mnist.ts";
 import { IMAGENET_NORMALIZATION, loadCifar10 } from "../lib/data/cifar10.ts";
 import { fit } from "../lib/distill/fit.ts";
 import { predictOutputs } from "../lib/distill/outputs.ts";
 import { hardLabels, klDivergence } from "../lib/distill/terms.ts";
 import { cifarDeepNN, cifarLightNN, mnistTeacher } from "../lib/models/mod.ts";
+import { readSetting } from "../lib/settings.ts";
 import { median } from "../lib/stats.ts";
 
 type ModelKey = "teacher" | "deep" | "light";
@@ -130,9 +132,7 @@ interface KdResult {
 // ---------------------------------------------------------------- data
 
 async function cifarTrain(): Promise<{ ds: Dataset; note: string }> {
-  // The checkout's sibling shared/data, wherever the repo lives.
-  const mirror = Deno.env.get("KD_DATA_MIRROR") ??
-    fileURLToPath(new URL("../../shared/data", import.meta.url));
+  const mirror = projectMirror();
   try {
     const ds = await loadCifar10("train", { mirror, normalization: IMAGENET_NORMALIZATION });
     return { ds, note: `CIFAR-10 (${ds.source})` };
@@ -197,7 +197,7 @@ async function writeForTorch(ds: Dataset, path: string): Promise<void> {
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 /** CE and KD epochs measured alternately, this many of each. */
-const KD_ROUNDS = 3;
+const ROUNDS = 3;
 
 function build(key: ModelKey): tf.LayersModel {
   return key === "teacher" ? mnistTeacher() : key === "deep" ? cifarDeepNN() : cifarLightNN();
@@ -285,7 +285,7 @@ async function childKd(images: number, batch: number): Promise<void> {
   // Epochs of ~1 s: alternate the two kinds and keep each one's median, so that a burst
   // from another tenant of a shared VM does not land on one side only.
   const ceRuns: number[] = [], kdRuns: number[] = [];
-  for (let round = 0; round < KD_ROUNDS; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
     const ce = await fit({ student: cifarLightNN(), train, epochs: 1, batchSize: batch });
     ceRuns.push(ce.history[0].seconds);
     const kd = await fit({
@@ -334,7 +334,7 @@ async function runJson<T>(
 }
 
 function pythonPath(): string {
-  return Deno.env.get("KD_BENCH_PYTHON") ?? "/usr/bin/python3";
+  return readSetting("KD_BENCH_PYTHON") ?? "/usr/bin/python3";
 }
 
 /** Why PyTorch cannot run here, or undefined when it can. */
@@ -645,7 +645,7 @@ function table(
       "each figure is the median of the rounds, which alternate our two paths and PyTorch's " +
       "two settings (every round is in the JSON).",
     `KD epoch / CE epoch (LightNN, ${kd.images} images, batch ${kd.batch}, teacher outputs ` +
-      `cached, median of ${KD_ROUNDS} alternating epochs each, ` +
+      `cached, median of ${ROUNDS} alternating epochs each, ` +
       `${kd.native ? `native path, ${kd.native}` : "wasm path"}): ` +
       `${kd.kdEpochSeconds.toFixed(2)} s / ${kd.ceEpochSeconds.toFixed(2)} s = ` +
       `${kd.ratio.toFixed(3)} (target ≤ 1.1)`,

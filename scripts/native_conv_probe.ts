@@ -22,6 +22,7 @@ import {
   type MatMulShape,
   OneDnnKernels,
 } from "../lib/engines/native/onednn.ts";
+import { readSetting } from "../lib/settings.ts";
 import { median } from "../lib/stats.ts";
 
 const { values: opts } = parseArgs({
@@ -194,7 +195,7 @@ print(json.dumps({"version": torch.__version__, "ms": out}))
 `;
 
 async function torchTimes(): Promise<{ version: string; ms: Record<string, number> } | string> {
-  const python = Deno.env.get("KD_BENCH_PYTHON") ?? "/usr/bin/python3";
+  const python = readSetting("KD_BENCH_PYTHON") ?? "/usr/bin/python3";
   try {
     const child = new Deno.Command(python, {
       args: ["-c", TORCH],

@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  decodePerson,
   formatPeopleTsv,
+  loadPeople,
   loadPeopleTsv,
   parsePeopleTsv,
   PEOPLE_CLASSES,
+  PEOPLE_FILES,
   syntheticPeople,
 } from "../lib/data/people.ts";
 
@@ -131,4 +134,53 @@ Deno.test("synthetic people are learnable but noisy", () => {
   }
   const accuracy = correct / test.size;
   assert.ok(accuracy > 0.6 && accuracy < 0.85, `accuracy ${accuracy}`);
+});
+
+Deno.test("decodePerson gives years, dollars, the state and the class", () => {
+  const ds = parsePeopleTsv(SAMPLE, "sample.txt");
+  assert.deepEqual(decodePerson(ds, 0), {
+    sex: "female",
+    age: 24,
+    state: "Michigan",
+    income: 29_500,
+    politics: "liberal",
+  });
+  assert.deepEqual(decodePerson(ds, 1), {
+    sex: "male",
+    age: 39,
+    state: "Oklahoma",
+    income: 51_200,
+    politics: "moderate",
+  });
+  assert.equal(decodePerson(ds, 2).state, "Nebraska");
+  assert.throws(() => decodePerson(ds, 4), /has rows 0\.\.3, not 4/);
+  const { train } = syntheticPeople();
+  const mnistLike = { ...train, shape: [28, 28, 1] };
+  assert.throws(() => decodePerson(mnistLike, 0), /not a people dataset/);
+});
+
+Deno.test("loadPeople: the files of KD_PEOPLE_DIR (or dir), else the synthetic set", async () => {
+  const previous = Deno.env.get("KD_PEOPLE_DIR");
+  const dir = await Deno.makeTempDir();
+  try {
+    Deno.env.delete("KD_PEOPLE_DIR");
+    const synthetic = await loadPeople();
+    assert.deepEqual(synthetic.train.x, syntheticPeople({ seed: 0 }).train.x);
+    assert.equal(synthetic.test.size, 40);
+    assert.equal(synthetic.original, false);
+
+    await Deno.writeTextFile(join(dir, PEOPLE_FILES.train), SAMPLE);
+    await assert.rejects(loadPeople({ dir }), /people_test\.txt not found: KD_PEOPLE_DIR/);
+    await Deno.writeTextFile(join(dir, PEOPLE_FILES.test), "1 0.5 0 1 0 0.5 0\n");
+    Deno.env.set("KD_PEOPLE_DIR", dir);
+    const original = await loadPeople();
+    assert.equal(original.train.size, 4);
+    assert.equal(original.test.size, 1);
+    assert.equal(original.original, true);
+    assert.match(original.train.source, /people_train\.txt/);
+  } finally {
+    if (previous === undefined) Deno.env.delete("KD_PEOPLE_DIR");
+    else Deno.env.set("KD_PEOPLE_DIR", previous);
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { ensureBackend } from "../lib/backend.ts";
 import { createDataset, type Dataset } from "../lib/data/dataset.ts";
 import { loadCifar10 } from "../lib/data/cifar10.ts";
+import { projectMirror } from "../lib/data/download.ts";
 import { crossEntropy, meanSquaredError, softTargets } from "../lib/distill/losses.ts";
 import { mnistStudent, mnistTeacher } from "../lib/models/mnist_cnn.ts";
 import { cifarLightNN } from "../lib/models/cifar_cnn.ts";
@@ -308,8 +309,8 @@ Deno.test("checkCifarTraining: trains a copy within a small budget; misuse throw
   for (const m of [model, skeleton, softmaxModel]) m.dispose();
 });
 
-// The real-data test runs where the project's mirror copy of CIFAR-10 is (KD_DATA_MIRROR).
-const mirrorDir = Deno.env.get("KD_DATA_MIRROR") ?? "/work/shared/data";
+// The real-data test runs where the project's mirror copy of CIFAR-10 is.
+const mirrorDir = projectMirror();
 const haveCifar = (() => {
   try {
     return Deno.statSync(join(mirrorDir, "cifar-10-binary.tar.gz")).isFile;

@@ -14,6 +14,7 @@ import * as vega from "vega";
 import * as vl from "vega-lite";
 import { initWasm, Resvg } from "@resvg/resvg-wasm";
 import type { ChartSpec } from "./spec.ts";
+import { readSetting } from "../settings.ts";
 
 /** Compile our vega-lite spec to a full vega spec (throws on invalid specs). */
 export function toVegaSpec(spec: ChartSpec): vega.Spec {
@@ -94,14 +95,6 @@ const FONT_CANDIDATES: FontChoice[] = [
   { family: "Arial", files: ["/Library/Fonts/Arial.ttf", "C:\\Windows\\Fonts\\arial.ttf"] },
 ];
 
-function envVar(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined; // no --allow-env: just use the default candidates
-  }
-}
-
 async function readIfExists(path: string): Promise<Uint8Array | undefined> {
   try {
     return await Deno.readFile(path);
@@ -118,9 +111,9 @@ interface LoadedFonts {
 let fontsPromise: Promise<LoadedFonts | undefined> | undefined;
 
 async function loadFonts(): Promise<LoadedFonts | undefined> {
-  const custom = envVar("KD_CHART_FONT");
+  const custom = readSetting("KD_CHART_FONT");
   const choices: FontChoice[] = custom
-    ? [{ family: envVar("KD_CHART_FONT_FAMILY") ?? "DejaVu Sans", files: [custom] }]
+    ? [{ family: readSetting("KD_CHART_FONT_FAMILY") ?? "DejaVu Sans", files: [custom] }]
     : [];
   for (const choice of [...choices, ...FONT_CANDIDATES]) {
     const buffers: Uint8Array[] = [];

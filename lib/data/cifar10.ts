@@ -6,7 +6,7 @@
 import * as tar from "tar";
 import { join, resolve } from "node:path";
 import { createDataset, type Dataset, type Normalization } from "./dataset.ts";
-import { readEnv } from "../env.ts";
+import { readSetting } from "../settings.ts";
 import { exists, writeFileAtomic } from "../io/safe_write.ts";
 import { CACHE_ENV, type Checksum, isUrl, MIRROR_ENV, obtainFile } from "./download.ts";
 
@@ -83,7 +83,7 @@ interface Marker {
 
 /** `<repo>/data/cache`, where `<repo>` is two levels above this file. */
 export function defaultCacheDir(): string {
-  const env = readEnv(CACHE_ENV);
+  const env = readSetting(CACHE_ENV);
   if (env) return env;
   const url = new URL("../../data/cache", import.meta.url);
   return url.protocol === "file:"
@@ -113,7 +113,7 @@ export async function ensureCifar10(options: Cifar10Options = {}): Promise<Cifar
   const hit = known(await readMarker(dir));
   if (hit) return { dir, checksum: hit };
 
-  const mirror = options.mirror ?? readEnv(MIRROR_ENV);
+  const mirror = options.mirror ?? readSetting(MIRROR_ENV);
   const archive = await obtainFile({
     fileName: CIFAR10_ARCHIVE,
     checksums,

@@ -7,12 +7,14 @@
  */
 import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { exists, writeAtomic } from "../io/safe_write.ts";
+import { readSetting, type SettingName } from "../settings.ts";
 
-/** Environment variable naming a directory or URL base that holds data archives. */
-export const MIRROR_ENV = "KD_DATA_MIRROR";
-/** Environment variable overriding the cache directory. */
-export const CACHE_ENV = "KD_DATA_DIR";
+/** The setting naming a directory or URL base that holds data archives. */
+export const MIRROR_ENV: SettingName = "KD_DATA_MIRROR";
+/** The setting overriding the cache directory. */
+export const CACHE_ENV: SettingName = "KD_DATA_DIR";
 
 export type HashAlgorithm = "md5" | "sha256";
 
@@ -42,6 +44,15 @@ export interface ObtainOptions {
 export interface ObtainedFile {
   readonly path: string;
   readonly checksum: Checksum;
+}
+
+/**
+ * The mirror that scripts and tests use: `KD_DATA_MIRROR`, else `shared/data` beside the
+ * repository (where the project's CI keeps its copy; it may not exist elsewhere). Learners' code
+ * never defaults to it: without `KD_DATA_MIRROR` the loaders download the official archive.
+ */
+export function projectMirror(): string {
+  return readSetting(MIRROR_ENV) ?? fileURLToPath(new URL("../../../shared/data", import.meta.url));
 }
 
 /** True for `http://` and `https://` addresses (a mirror that is not a directory). */

@@ -3,9 +3,11 @@
  * income. The original files are not available, so there is a parser for their
  * format and a seeded synthetic generator with the same schema.
  */
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import { createDataset, type Dataset } from "./dataset.ts";
+import { exists } from "../io/safe_write.ts";
 import { createRng } from "../random.ts";
+import { readSetting } from "../settings.ts";
 
 /** Class 0, 1, 2 of the `politics` column. */
 export const PEOPLE_CLASSES: readonly string[] = ["conservative", "moderate", "liberal"];
@@ -18,6 +20,43 @@ export const PEOPLE_FEATURES: readonly string[] = [
   "oklahoma",
   "income",
 ];
+
+/** The states of the three one-hot columns, in order. */
+export const PEOPLE_STATES: readonly string[] = ["Michigan", "Nebraska", "Oklahoma"];
+
+/** One person's row in plain units. */
+export interface Person {
+  sex: "male" | "female";
+  /** Whole years. */
+  age: number;
+  state: string;
+  /** Whole dollars a year. */
+  income: number;
+  politics: string;
+}
+
+/**
+ * Row `i` of a people dataset decoded from the stored encoding (sex −1/+1, age/100, state
+ * one-hot, income/100,000, class 0/1/2), so no notebook needs the column offsets or scales.
+ */
+export function decodePerson(ds: Dataset, i: number): Person {
+  if (ds.shape.length !== 1 || ds.shape[0] !== PEOPLE_FEATURES.length) {
+    throw new RangeError(
+      `${ds.name} is not a people dataset (its rows are [${ds.shape}], not [6])`,
+    );
+  }
+  if (!Number.isInteger(i) || i < 0 || i >= ds.size) {
+    throw new RangeError(`${ds.name} has rows 0..${ds.size - 1}, not ${i}`);
+  }
+  const f = ds.x.subarray(i * 6, i * 6 + 6);
+  return {
+    sex: f[0] < 0 ? "male" : "female",
+    age: Math.round(f[1] * 100),
+    state: PEOPLE_STATES[[f[2], f[3], f[4]].indexOf(1)] ?? "unknown",
+    income: Math.round(f[5] * 100_000),
+    politics: PEOPLE_CLASSES[ds.y[i]],
+  };
+}
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
@@ -118,6 +157,31 @@ export async function loadPeopleTsv(path: string): Promise<Dataset> {
     );
   }
   return parsePeopleTsv(text, path);
+}
+
+/** The original files' names, looked for in `KD_PEOPLE_DIR`. */
+export const PEOPLE_FILES = { train: "people_train.txt", test: "people_test.txt" } as const;
+
+/**
+ * Notebook 03's data: the original files from `dir` (default: the `KD_PEOPLE_DIR` setting) when
+ * given, else the synthetic set of seed 0; `original` says which. A folder that is named but lacks the files is an
+ * error, not a silent switch to the synthetic data.
+ */
+export async function loadPeople(
+  options: { dir?: string } = {},
+): Promise<{ train: Dataset; test: Dataset; original: boolean }> {
+  const dir = options.dir ?? readSetting("KD_PEOPLE_DIR");
+  if (dir === undefined) return { ...syntheticPeople({ seed: 0 }), original: false };
+  const [train, test] = [PEOPLE_FILES.train, PEOPLE_FILES.test].map((f) => join(dir, f));
+  const missing = [];
+  for (const path of [train, test]) if (!(await exists(path))) missing.push(path);
+  if (missing.length) {
+    throw new Error(
+      `${missing.join(" and ")} not found: KD_PEOPLE_DIR (or option dir) must name a folder ` +
+        `holding ${PEOPLE_FILES.train} and ${PEOPLE_FILES.test}; unset it for the synthetic set`,
+    );
+  }
+  return { train: await loadPeopleTsv(train), test: await loadPeopleTsv(test), original: true };
 }
 
 /** Writes a people dataset back in the 7-column tab-separated format. */

@@ -3,13 +3,15 @@
  * (the default) the full recipe where two CPU cores can afford it, `full` every
  * source's recipe exactly, for machines with a fast backend.
  */
+import { readSetting } from "../settings.ts";
+
 export type ProfileName = "quick" | "cpu" | "full";
 
 const PROFILES: readonly ProfileName[] = ["quick", "cpu", "full"];
 
 /** The profile named by `KD_PROFILE` (default `cpu`). */
 export function profileName(): ProfileName {
-  const raw = Deno.env.get("KD_PROFILE") ?? "cpu";
+  const raw = readSetting("KD_PROFILE") ?? "cpu";
   if (!(PROFILES as readonly string[]).includes(raw)) {
     throw new Error(`KD_PROFILE=${raw} is not a profile; use one of ${PROFILES.join(", ")}`);
   }

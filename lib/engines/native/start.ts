@@ -6,12 +6,12 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readEnv } from "../../env.ts";
+import { readSetting, type SettingName } from "../../settings.ts";
 import { loadOneDnn, nativeRequestFromEnv } from "./loader.ts";
 import { OneDnnKernels } from "./onednn.ts";
 import { proveNativeLibrary } from "./prove.ts";
 
-export const NATIVE_THREADS_ENV = "KD_NATIVE_THREADS";
+export const NATIVE_THREADS_ENV: SettingName = "KD_NATIVE_THREADS";
 
 /** A started native layer. */
 export interface NativeLayer {
@@ -24,14 +24,16 @@ export type NativeStart = { ok: true; layer: NativeLayer } | { ok: false; reason
 
 /** Where proofs are cached: `KD_DATA_DIR` or the repo's data/cache (as the data loaders). */
 function cacheDir(): string {
-  const env = readEnv("KD_DATA_DIR");
+  const env = readSetting("KD_DATA_DIR");
   if (env) return env;
   const url = new URL("../../../data/cache", import.meta.url);
   return url.protocol === "file:" ? fileURLToPath(url) : join(Deno.cwd(), "data", "cache");
 }
 
 /** `KD_NATIVE_THREADS`: a positive integer, or undefined for the library's default (all cores). */
-export function nativeThreadsRequested(value = readEnv(NATIVE_THREADS_ENV)): number | undefined {
+export function nativeThreadsRequested(
+  value = readSetting(NATIVE_THREADS_ENV),
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) {
@@ -49,8 +51,8 @@ function message(e: unknown): string {
 /** Finds, proves and loads the native library; the reason when there is none to use. */
 export async function startNative(): Promise<NativeStart> {
   const request = nativeRequestFromEnv({
-    KD_NATIVE: readEnv("KD_NATIVE"),
-    KD_NATIVE_LIB: readEnv("KD_NATIVE_LIB"),
+    KD_NATIVE: readSetting("KD_NATIVE"),
+    KD_NATIVE_LIB: readSetting("KD_NATIVE_LIB"),
   });
   if (!request.enabled) return { ok: false, reason: request.reason };
   const threads = nativeThreadsRequested();

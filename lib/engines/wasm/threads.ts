@@ -32,10 +32,10 @@ import { setThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { EventEmitter } from "node:events";
 import os from "node:os";
 import { Worker as NodeWorker } from "node:worker_threads";
-import { readEnv } from "../../env.ts";
+import { readSetting, type SettingName } from "../../settings.ts";
 
 /** Environment variable that sets the number of threads (1 turns threads off). */
-export const WASM_THREADS_ENV = "KD_WASM_THREADS";
+export const WASM_THREADS_ENV: SettingName = "KD_WASM_THREADS";
 
 /** Emscripten's pthread pool size in tfjs 4.22, which is also the C side's cap. */
 export const MAX_WASM_THREADS = 8;
@@ -53,7 +53,7 @@ export interface WasmThreadsRequest {
  * core; at most `MAX_WASM_THREADS`. See `parseWasmThreads`.
  */
 export function wasmThreadsRequested(): WasmThreadsRequest {
-  return parseWasmThreads(readEnv(WASM_THREADS_ENV));
+  return parseWasmThreads(readSetting(WASM_THREADS_ENV));
 }
 
 /**
