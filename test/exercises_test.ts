@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { ensureBackend } from "../lib/backend.ts";
 import { createDataset, type Dataset } from "../lib/data/dataset.ts";
 import { loadCifar10 } from "../lib/data/cifar10.ts";
@@ -28,19 +29,14 @@ import {
   type CheckResult,
   checkSoftTargets,
   checkTemperatureQuiz,
-  EXERCISE_IDS,
   type ExerciseId,
-  EXERCISES,
-  resultBundle,
-  resultText,
   showResult,
-  skeletonCells,
-  SKELETONS,
-  skeletonSource,
-  solution,
   type SweepCell,
-  usingSolutions,
 } from "../lib/exercises/mod.ts";
+import { EXERCISE_IDS, EXERCISES } from "../lib/exercises/exercises.ts";
+import { resultBundle, resultText } from "../lib/exercises/result.ts";
+import { solution, SOLUTIONS } from "../lib/exercises/solutions.ts";
+import { usingSolutions } from "../lib/exercises/solutions_switch.ts";
 
 await ensureBackend();
 
@@ -84,7 +80,7 @@ const naiveSoftmax = (logits: number[][], t: number) =>
 Deno.test("checkSoftTargets: solution passes; skeleton and typical mistakes get their hints", async () => {
   const r = await passes(() => checkSoftTargets(solution("01-soft-targets")));
   assert.match(r.message, /T = 1, 1.5, 4, 10, 0.5/);
-  await fails(() => checkSoftTargets(SKELETONS["01-soft-targets"]()), /logits unchanged/);
+  await fails(() => checkSoftTargets(EXERCISES["01-soft-targets"].skeleton()), /logits unchanged/);
   // No temperature: fails at the first T ≠ 1 and says which row and T.
   await fails(
     () => checkSoftTargets((logits) => naiveSoftmax(logits, 1)),
@@ -129,7 +125,10 @@ Deno.test("checkSoftTargets: solution passes; skeleton and typical mistakes get 
 Deno.test("checkTemperatureQuiz: flatter passes; other choices point at the chart", async () => {
   await passes(() => checkTemperatureQuiz("flatter"));
   await passes(() => checkTemperatureQuiz(" Flatter " as "flatter"));
-  await fails(() => checkTemperatureQuiz(SKELETONS["01-temperature-quiz"]()), /replace undefined/);
+  await fails(
+    () => checkTemperatureQuiz(EXERCISES["01-temperature-quiz"].skeleton()),
+    /replace undefined/,
+  );
   await fails(() => checkTemperatureQuiz("sharper"), /chart.*tallest bar grow or shrink/);
   await fails(
     () => checkTemperatureQuiz("unchanged", { chart: "the chart in section 3" }),
@@ -146,7 +145,7 @@ Deno.test("checkMixedLoss: solution passes; skeleton and typical mistakes get th
   await passes(() =>
     checkMixedLoss((s, t, y, a, temp) => solution("01-mixed-loss")(s, t, y, a, temp) as number)
   );
-  await fails(() => checkMixedLoss(SKELETONS["01-mixed-loss"]()), /placeholder/, /got 0/);
+  await fails(() => checkMixedLoss(EXERCISES["01-mixed-loss"].skeleton()), /placeholder/, /got 0/);
   const mse = meanSquaredError;
   await fails(
     () =>
@@ -189,7 +188,7 @@ Deno.test("checkCifarModels: CIFAR-shaped reference models pass; MNIST ones say 
   const right = solution("02-cifar-models");
   const r = await passes(() => checkCifarModels(right));
   assert.match(r.message, /\[null,32,32,3\]/);
-  const skeleton = SKELETONS["02-cifar-models"]();
+  const skeleton = EXERCISES["02-cifar-models"].skeleton();
   await fails(
     () => checkCifarModels(skeleton),
     /inputShape: \[32, 32, 3\].*481,214.*1st convolution has 16·5·5·1 = 400 weights; the reference has 16·5·5·3 = 1,200 — a 3-channel input needs 3 input channels/,
@@ -274,7 +273,7 @@ Deno.test("checkCifarTraining: trains a copy within a small budget; misuse throw
   // The learner's model itself is not trained.
   model.getWeights().forEach((w, i) => assert.deepEqual(w.dataSync(), before[i]));
 
-  const skeleton = SKELETONS["02-cifar-training"]();
+  const skeleton = EXERCISES["02-cifar-training"].skeleton();
   await fails(
     () => checkCifarTraining(skeleton, easy, tiny),
     /inputShape: \[32, 32, 3\]/,
@@ -343,7 +342,11 @@ Deno.test("checkAgreement: solution passes; counts, disagreement and percentages
   await passes(() => checkAgreement(solution("03-agreement")));
   const agreeing = (t: ArrayLike<number>, s: ArrayLike<number>) =>
     Array.from(t).filter((c, i) => c === s[i]).length;
-  await fails(() => checkAgreement(SKELETONS["03-agreement"]()), /position by position/, /got 0/);
+  await fails(
+    () => checkAgreement(EXERCISES["03-agreement"].skeleton()),
+    /position by position/,
+    /got 0/,
+  );
   await fails(() => checkAgreement(agreeing), /count of agreeing examples: divide it by .*50/);
   await fails(() => checkAgreement((t, s) => 1 - agreeing(t, s) / t.length), /DISagree/);
   await fails(() => checkAgreement((t, s) => (100 * agreeing(t, s)) / t.length), /percentage/);
@@ -377,7 +380,7 @@ Deno.test("checkReloadedModel: a real round trip passes; the same object or othe
     const reloaded = await solution("03-save-reload")(original, join(dir, "student"));
     const r = await passes(() => checkReloadedModel(original, reloaded, data));
     assert.match(r.message, /identical predictions on 40 examples/);
-    const same = await SKELETONS["03-save-reload"]()(original, dir);
+    const same = await EXERCISES["03-save-reload"].skeleton()(original, dir);
     await fails(
       () => checkReloadedModel(original, same, data),
       /saveModel/,
@@ -420,7 +423,7 @@ Deno.test("checkCosineLoss: solution passes; similarity, sums and missing norms 
   const cos = (a: tf.Tensor2D, b: tf.Tensor2D) =>
     tf.div(tf.sum(tf.mul(a, b), 1), tf.mul(tf.norm(a, 2, 1), tf.norm(b, 2, 1)));
   await fails(
-    () => checkCosineLoss(SKELETONS["04-cosine-loss"]()),
+    () => checkCosineLoss(EXERCISES["04-cosine-loss"].skeleton()),
     /for each row compute cos/,
     /got 0/,
   );
@@ -445,7 +448,7 @@ Deno.test("checkFeaturePooling: averaging pairs passes; max, strides and halves 
   await passes(() => checkFeaturePooling(solution("04-feature-pooling")));
   const pairs = (x: tf.Tensor2D) => tf.reshape(x, [x.shape[0], 1024, 2]);
   await fails(
-    () => checkFeaturePooling(SKELETONS["04-feature-pooling"]()),
+    () => checkFeaturePooling(EXERCISES["04-feature-pooling"].skeleton()),
     /not pooled yet/,
     /shape \[3, 2048\]; the student's feature is \[3, 1024\]/,
   );
@@ -492,7 +495,7 @@ Deno.test("checkBestSweepCell: the best cell passes; others show their accuracy 
   const r = await passes(() => checkBestSweepCell({ temperature: 10, lambda: 0.5 }, sweep));
   assert.match(r.message, /92.20 %, the best of the 12 cells/);
   await fails(
-    () => checkBestSweepCell(SKELETONS["05-best-sweep-cell"](), sweep),
+    () => checkBestSweepCell(EXERCISES["05-best-sweep-cell"].skeleton(), sweep),
     /T ∈ \{1, 2, 5, 10\} and λ ∈ \{0.25, 0.5, 0.75\}/,
     /T = NaN, λ = NaN is not a cell/,
   );
@@ -543,7 +546,7 @@ Deno.test("checkEnsembleTarget: the mean passes; logits, sums and a single teach
   const both = (a: number[][], b: number[][], f: (x: number, y: number) => number) =>
     a.map((row, i) => row.map((x, j) => f(x, b[i][j])));
   await fails(
-    () => checkEnsembleTarget(SKELETONS["05-ensemble-target"]()),
+    () => checkEnsembleTarget(EXERCISES["05-ensemble-target"].skeleton()),
     /teacher A's probabilities unchanged/,
   );
   await fails(
@@ -579,7 +582,7 @@ Deno.test("checkEnsembleTarget: the mean passes; logits, sums and a single teach
 // ---------------------------------------------------------------------------------------------
 // answer, display, skeleton sources
 
-Deno.test("answer returns the learner's value, or the solution with KD_SOLUTIONS=1", () => {
+Deno.test("answer returns the learner's value, or the solution when KD_SOLUTIONS=1 at load", async () => {
   const previous = Deno.env.get("KD_SOLUTIONS");
   try {
     Deno.env.delete("KD_SOLUTIONS");
@@ -587,24 +590,68 @@ Deno.test("answer returns the learner's value, or the solution with KD_SOLUTIONS
     const mine = (logits: number[][]) => logits;
     assert.equal(answer("01-soft-targets", mine), mine);
     assert.equal(answer("01-temperature-quiz", undefined), undefined);
-    Deno.env.set("KD_SOLUTIONS", "1");
-    assert.equal(usingSolutions(), true);
-    assert.equal(answer("01-temperature-quiz", undefined), "flatter");
-    // The parameters are typed from the id: (logits: number[][], temperature: number).
-    const soft = answer(
-      "01-soft-targets",
-      (logits, temperature) => logits.map((r) => r.map((z) => z / temperature)),
-    );
-    assert.notEqual(soft, mine);
-    assert.deepEqual(soft([[0, 0]], 2), [[0.5, 0.5]]);
     assert.throws(
       () => answer("01-soft-target" as ExerciseId, mine as never),
       /not an exercise id/,
+    );
+    // Switched on after the library was loaded: the answer key was never loaded.
+    Deno.env.set("KD_SOLUTIONS", "1");
+    assert.equal(usingSolutions(), true);
+    assert.throws(
+      () => answer("01-temperature-quiz", undefined),
+      /switched on after the library was loaded/,
     );
   } finally {
     if (previous === undefined) Deno.env.delete("KD_SOLUTIONS");
     else Deno.env.set("KD_SOLUTIONS", previous);
   }
+  // Set before loading, as CI does: the solutions, typed from the id.
+  const entry = new URL("../lib/mod.ts", import.meta.url).href;
+  const code = `import { answer } from "${entry}";
+const soft = answer("01-soft-targets", (logits, temperature) => logits.map((r) => r.map((z) => z / temperature)));
+console.log(JSON.stringify([answer("01-temperature-quiz", undefined), soft([[0, 0]], 2)]));`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    env: { KD_SOLUTIONS: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
+  assert.deepEqual(JSON.parse(lines[lines.length - 1]), ["flatter", [[0.5, 0.5]]]);
+});
+
+Deno.test("the answer key is outside lib/mod.ts's static imports: only answer loads it", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", fileURLToPath(new URL("../lib/mod.ts", import.meta.url))],
+    stdout: "piped",
+  }).output();
+  const info: {
+    roots: string[];
+    modules: {
+      specifier: string;
+      dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
+    }[];
+  } = JSON.parse(new TextDecoder().decode(out.stdout));
+  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
+  const reached = new Set<string>();
+  const dynamic: string[] = [];
+  const visit = (specifier: string) => {
+    if (reached.has(specifier)) return;
+    reached.add(specifier);
+    for (const d of bySpecifier.get(specifier)?.dependencies ?? []) {
+      if (!d.code?.specifier.startsWith("file:")) continue;
+      if (d.isDynamic) dynamic.push(d.code.specifier);
+      else visit(d.code.specifier);
+    }
+  };
+  visit(info.roots[0]);
+  const key = [...reached].filter((s) => /\/solutions?\.ts$/.test(s));
+  assert.deepEqual(key, [], "lib/mod.ts imports the answer key statically");
+  assert.ok(reached.size > 50, `only ${reached.size} modules reached`);
+  assert.deepEqual(dynamic.map((s) => s.replace(/^.*\/lib\//, "lib/")), [
+    "lib/exercises/solutions.ts",
+  ]);
 });
 
 Deno.test("results display as a ✓/✗ bundle and print one line outside the kernel", async () => {
@@ -641,14 +688,14 @@ Deno.test("results display as a ✓/✗ bundle and print one line outside the ke
 Deno.test("every exercise has a solution, a skeleton and a cell naming its check", () => {
   assert.equal(EXERCISE_IDS.length, 11);
   for (const id of EXERCISE_IDS) {
-    const cell = skeletonCells[id];
+    const { cell, check, skeleton } = EXERCISES[id];
     assert.match(cell.source, new RegExp(`answer\\(\\s*"${id}"`), id);
-    assert.ok(cell.source.includes(`${EXERCISES[id].check}(`), id);
-    assert.ok(cell.imports.includes(EXERCISES[id].check), id);
+    assert.ok(cell.source.includes(`${check}(`), id);
+    assert.ok(cell.imports.includes(check), id);
     assert.ok(cell.source.includes("TODO"), id);
-    assert.equal(skeletonSource[id], cell.source);
-    assert.equal(typeof SKELETONS[id], "function");
+    assert.equal(typeof skeleton, "function");
   }
+  assert.deepEqual(Object.keys(SOLUTIONS), EXERCISE_IDS);
   const notebooks = new Set(EXERCISE_IDS.map((id) => EXERCISES[id].notebook));
   assert.deepEqual([...notebooks], ["01", "02", "03", "04", "05"]);
 });

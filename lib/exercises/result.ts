@@ -3,7 +3,8 @@
  * or red ✗, with a hint on what to look at when the answer is wrong.
  */
 import { inJupyterKernel, type MediaBundle } from "../notebook/display.ts";
-import { type ExerciseId, EXERCISES } from "./ids.ts";
+import { exerciseTitle } from "./define.ts";
+import type { ExerciseId } from "./exercises.ts";
 
 /** The verdict of one check. */
 export interface CheckResult {
@@ -24,7 +25,7 @@ const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
 function make(exercise: ExerciseId, passed: boolean, message: string, hint?: string): CheckResult {
   const result: CheckResult = {
     exercise,
-    title: EXERCISES[exercise].title,
+    title: exerciseTitle(exercise),
     passed,
     message,
     ...(hint === undefined ? {} : { hint }),

@@ -1,114 +1,21 @@
-/** Notebook 03's exercises: student–teacher agreement, and saving and reloading a model. */
-import type * as tf from "@tensorflow/tfjs";
-import { type Dataset, select } from "../data/dataset.ts";
-import { accuracyOf } from "../distill/evaluate.ts";
-import { predictOutputs } from "../distill/outputs.ts";
-import { countTrainableParams } from "../models/blocks.ts";
-import { createRng } from "../random.ts";
-import type { AgreementFn } from "./ids.ts";
-import { checkFailed, checkPassed, type CheckResult } from "./result.ts";
-import {
-  callLearner,
-  count,
-  describeKind,
-  fmt,
-  fmtRow,
-  type FunctionCheckOptions,
-  isLayersModel,
-  ok,
-  problem,
-  startFunctionCheck,
-} from "./util.ts";
-
-interface AgreementCase {
-  label: string;
-  teacher: Uint8Array;
-  student: Uint8Array;
-}
-
-function agreementCases(seed: number): AgreementCase[] {
-  const rng = createRng(seed + 303);
-  const random = (n: number) => Uint8Array.from({ length: n }, () => rng.int(10));
-  const teacher = random(50);
-  // The student copies the teacher 70 % of the time.
-  const student = teacher.map((c) => (rng.next() < 0.7 ? c : (c + 1 + rng.int(9)) % 10));
-  const all = random(20);
-  const none = random(12);
-  const big = random(200);
-  return [
-    { label: "50 predictions, partly agreeing", teacher, student },
-    { label: "20 identical predictions", teacher: all, student: all.slice() },
-    {
-      label: "12 predictions that never agree",
-      teacher: none,
-      student: none.map((c) => (c + 3) % 10),
-    },
-    {
-      label: "200 predictions",
-      teacher: big,
-      student: big.map((c, i) => (i % 4 === 0 ? (c + 1) % 10 : c)),
-    },
-  ];
-}
-
 /**
- * Checks `fn(teacherPred, studentPred)` — the fraction of examples on which the
- * two predicted classes agree — on seeded predictions (given as Uint8Array, as
- * `predictClasses` returns them), including full and zero agreement.
+ * Exercise 03-save-reload of notebook 03, "Save and reload a model": its answer type, check and
+ * skeleton cell. Its solution is in ./solution.ts, which only `answer` loads, when KD_SOLUTIONS is
+ * on.
  */
-export function checkAgreement(fn: AgreementFn, options: FunctionCheckOptions = {}): CheckResult {
-  const id = "03-agreement";
-  const start = startFunctionCheck(
-    id,
-    "checkAgreement",
-    fn,
-    "(teacherPred, studentPred) => number",
-    options,
-  );
-  if ("passed" in start) return start;
-  const { seed } = start;
-  for (const c of agreementCases(seed)) {
-    const want = accuracyOf(c.student, c.teacher);
-    const n = c.teacher.length;
-    const got = callLearner<number>(
-      () => fn(c.teacher.slice(), c.student.slice()),
-      (
-        v,
-      ) => (typeof v === "number"
-        ? ok(v)
-        : problem(`it returned ${describeKind(v)}, not a number`)),
-    );
-    if (!got.ok) {
-      return checkFailed(id, `on ${c.label}, ${got.problem}`, "return one number in [0, 1].");
-    }
-    const g = got.value;
-    if (Math.abs(g - want) <= 1e-9) continue;
-    const agreeing = Math.round(want * n);
-    const message = `on ${c.label}: expected ${fmt(want)} (${agreeing} of ${n} agree), got ${
-      fmt(g)
-    }`;
-    const hint = Number.isNaN(g)
-      ? "NaN: check for a division by zero — divide by the number of examples, teacherPred.length."
-      : g === agreeing && n !== 1
-      ? `you returned the count of agreeing examples: divide it by the number of examples (${n}).`
-      : Math.abs(g - (1 - want)) <= 1e-9
-      ? "that is the fraction where they DISagree: count the examples whose classes are equal."
-      : Math.abs(g - 100 * want) <= 1e-6
-      ? "that is a percentage: return a fraction in [0, 1]."
-      : g === n - agreeing
-      ? "that is the number of disagreeing examples: count equal classes and divide by the total."
-      : `compare the two arrays position by position: teacher ${fmtRow(c.teacher, 8)} vs ` +
-        `student ${fmtRow(c.student, 8)}, and return (equal positions) / (all positions).`;
-    return checkFailed(id, message, hint);
-  }
-  return checkPassed(
-    id,
-    "right on partial, full (1) and zero (0) agreement, on Uint8Array predictions",
-  );
-}
+import type * as tf from "@tensorflow/tfjs";
+import { type Dataset, select } from "../../data/dataset.ts";
+import { predictOutputs } from "../../distill/outputs.ts";
+import { countTrainableParams } from "../../models/blocks.ts";
+import { checkFailed, checkPassed, type CheckResult } from "../result.ts";
+import { count, describeKind, fmt, fmtRow, isLayersModel } from "../util.ts";
+import { defineExercise, todo } from "../define.ts";
 
-// ---------------------------------------------------------------------------------------------
-// 03-save-reload
+/** saves `model` to `dir` and returns the model loaded back from there. */
+export type SaveAndReloadFn = (
+  model: tf.LayersModel,
+  dir: string,
+) => Promise<tf.LayersModel> | tf.LayersModel;
 
 export interface ReloadCheckOptions {
   /** Examples compared (the first ones of `data`; default 1,000). */
@@ -238,3 +145,25 @@ export function checkReloadedModel(
     `identical predictions on ${count(n)} examples (logits within ${fmt(tolerance)})`,
   );
 }
+
+/** The exercise as its notebook holds it: the cell a learner fills in, and its skeleton's value. */
+export const exercise = defineExercise<"03-save-reload", SaveAndReloadFn>({
+  id: "03-save-reload",
+  notebook: "03",
+  title: "Save and reload a model",
+  check: "checkReloadedModel",
+  cell: {
+    imports: ["answer", "checkReloadedModel", "showResult", "todo"],
+    needs: ["student", "test"],
+    source:
+      `// Exercise: save the student and load it back. Helpers: saveModel(model, dir), loadModel(dir).
+const saveAndReload = answer("03-save-reload", (model, dir) => {
+  // TODO: save \`model\` to \`dir\`, then return the model loaded from \`dir\` (make it async).
+  return todo(model, dir);
+});
+const myReloaded = await saveAndReload(student, "../data/models/03-student-exercise");
+await showResult(checkReloadedModel(student, myReloaded, test));
+`,
+  },
+  skeleton: () => (model, dir) => todo(model, dir),
+});
