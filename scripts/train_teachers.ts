@@ -13,15 +13,21 @@
  *   --out DIR      teachers' folder (default data/teachers)
  *   --runs DIR     checkpoints' folder (default runs/teachers)
  *   --log-every S  seconds between progress lines when stdout is not a terminal (default 60)
+ *
+ *   --plot         live curves in a browser tab (scripts/live_plot.ts) at the printed address
+ *   --plot-port N  with --plot: its port on 127.0.0.1 (default: a free one)
+ *   --no-open      with --plot: print the address only (the default where there is no display)
  */
+import type * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { describeBackend, ensureBackend } from "../lib/backend.ts";
 import { CIFAR10_ARCHIVE, ensureCifar10, loadCifar10 } from "../lib/data/cifar10.ts";
-import { subset } from "../lib/data/dataset.ts";
+import { type Dataset, subset } from "../lib/data/dataset.ts";
 import { writeFileAtomic } from "../lib/io/safe_write.ts";
 import { type BatchProgress, defaultOptimizer, type EpochRecord, fit } from "../lib/distill/fit.ts";
+import { predictOutputs } from "../lib/distill/outputs.ts";
 import {
   isTeacherName,
   loadTeacher,
@@ -33,6 +39,7 @@ import {
   type TrainingSitting,
 } from "../lib/io/teacher.ts";
 import { formatDuration } from "../lib/notebook/display.ts";
+import type { LivePlot } from "./live_plot.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const DEFAULT_OUT = join(ROOT, "data", "teachers");
@@ -44,6 +51,8 @@ interface Settings {
   out: string;
   runs: string;
   logEverySeconds: number;
+  /** --plot: absent without it; `open` false with --no-open, else left to live_plot. */
+  plot?: { open?: false; port?: number };
 }
 
 /** `run.json` beside the checkpoint: the recipe it belongs to and the sittings so far. */
@@ -61,6 +70,14 @@ function positive(flag: string, value: string | undefined): number | undefined {
   return n;
 }
 
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new RangeError(`--plot-port ${value}: give a port number, or 0 for a free one`);
+  }
+  return n;
+}
+
 function parseSettings(): { names: TeacherName[]; settings: Settings } {
   const { values, positionals } = parseArgs({
     args: Deno.args,
@@ -72,6 +89,9 @@ function parseSettings(): { names: TeacherName[]; settings: Settings } {
       out: { type: "string", default: DEFAULT_OUT },
       runs: { type: "string", default: join(ROOT, "runs", "teachers") },
       "log-every": { type: "string", default: "60" },
+      plot: { type: "boolean", default: false },
+      "no-open": { type: "boolean", default: false },
+      "plot-port": { type: "string" },
     },
   });
   const unknown = positionals.filter((n) => !isTeacherName(n));
@@ -87,6 +107,12 @@ function parseSettings(): { names: TeacherName[]; settings: Settings } {
       out: values.out,
       runs: values.runs,
       logEverySeconds: positive("log-every", values["log-every"])!,
+      plot: values.plot
+        ? {
+          open: values["no-open"] ? false : undefined,
+          port: values["plot-port"] === undefined ? undefined : port(values["plot-port"]),
+        }
+        : undefined,
     },
   };
 }
@@ -193,7 +219,26 @@ class Progress {
   }
 }
 
-async function trainTeacher(name: TeacherName, settings: Settings, engine: string, cpu: string) {
+/** Mean cross-entropy in inference mode: the live plot's test loss, which `fit` does not compute. */
+function meanCrossEntropy(model: tf.LayersModel, data: Dataset): number {
+  const { values, shape: [k] } = predictOutputs(model, data, ["logits"]).logits!;
+  let total = 0;
+  for (let i = 0; i < data.size; i++) {
+    const row = values.subarray(i * k, (i + 1) * k);
+    const max = row.reduce((a, b) => Math.max(a, b), -Infinity);
+    const sum = row.reduce((a, b) => a + Math.exp(b - max), 0);
+    total += max + Math.log(sum) - row[data.y[i]];
+  }
+  return total / data.size;
+}
+
+async function trainTeacher(
+  name: TeacherName,
+  settings: Settings,
+  engine: string,
+  cpu: string,
+  plot: LivePlot | undefined,
+) {
   const spec = TEACHERS[name];
   const recipe: TeacherRecipe = {
     ...spec.recipe,
@@ -260,12 +305,23 @@ async function trainTeacher(name: TeacherName, settings: Settings, engine: strin
     optimizer,
     checkpoint: { dir: checkpointDir },
     callbacks: {
-      onBatchEnd: (p) => progress.batch(p),
+      onBatchEnd: (p) => {
+        progress.batch(p);
+        plot?.pushBatch({ run: name, ...p });
+      },
       // fit calls this once the epoch's checkpoint is written; a kill between that write and
       // this one only leaves the epoch out of run.json's sittings.
       onEpochEnd: async (r) => {
         await updateSitting({ epochs: [...current().epochs, r.epoch], wallSeconds: elapsed() });
         progress.epoch(r);
+        plot?.pushEpoch({
+          run: name,
+          epoch: r.epoch,
+          trainLoss: r.loss,
+          testLoss: r.testAccuracy === undefined ? undefined : meanCrossEntropy(model, test),
+          trainAccuracy: r.trainAccuracy,
+          testAccuracy: r.testAccuracy,
+        });
       },
     },
   });
@@ -316,6 +372,16 @@ async function trainTeacher(name: TeacherName, settings: Settings, engine: strin
 }
 
 const { names, settings } = parseSettings();
-const engine = describeBackend(await ensureBackend());
-const cpu = cpuDescription();
-for (const name of names) await trainTeacher(name, settings, engine, cpu);
+// Imported only here, so that runs without --plot never load nodeplotlib's server.
+const plot = settings.plot &&
+  await (await import("./live_plot.ts")).startLivePlot(settings.plot);
+if (plot) {
+  console.log(`live plot: ${plot.url} (the page loads plotly.js from cdn.plot.ly: needs internet)`);
+}
+try {
+  const engine = describeBackend(await ensureBackend());
+  const cpu = cpuDescription();
+  for (const name of names) await trainTeacher(name, settings, engine, cpu, plot);
+} finally {
+  await plot?.close();
+}
