@@ -29,7 +29,7 @@ from torch import nn
 
 
 def teacher() -> nn.Module:
-    """Lesson A's MNIST teacher (lib/models/mnist_cnn.ts)."""
+    """Notebook 01's MNIST teacher (lib/models/mnist_cnn.ts)."""
     return nn.Sequential(
         nn.Conv2d(1, 16, 5, padding=2), nn.BatchNorm2d(16), nn.ReLU(),
         nn.Conv2d(16, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
@@ -39,7 +39,7 @@ def teacher() -> nn.Module:
 
 
 def deep_nn() -> nn.Module:
-    """Lesson C's DeepNN (lib/models/cifar_cnn.ts)."""
+    """Notebook 04's DeepNN (lib/models/cifar_cnn.ts)."""
     return nn.Sequential(
         nn.Conv2d(3, 128, 3, padding=1), nn.ReLU(),
         nn.Conv2d(128, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
@@ -50,7 +50,7 @@ def deep_nn() -> nn.Module:
 
 
 def light_nn() -> nn.Module:
-    """Lesson C's LightNN (lib/models/cifar_cnn.ts)."""
+    """Notebook 04's LightNN (lib/models/cifar_cnn.ts)."""
     return nn.Sequential(
         nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(16, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),

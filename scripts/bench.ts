@@ -58,7 +58,7 @@ function plans(quick: boolean): Plan[] {
   return [
     {
       key: "teacher",
-      title: "lesson A teacher (MNIST)",
+      title: "notebook 01 teacher (MNIST)",
       batch: 100,
       warmup: 3,
       // Long enough (~7 s) that a burst of CPU steal on this 2-vCPU machine averages out.
@@ -67,7 +67,7 @@ function plans(quick: boolean): Plan[] {
     },
     {
       key: "deep",
-      title: "lesson C DeepNN (CIFAR-10)",
+      title: "notebook 04 DeepNN (CIFAR-10)",
       batch: 128,
       warmup: 1,
       batches: q(8, 1),
@@ -75,7 +75,7 @@ function plans(quick: boolean): Plan[] {
     },
     {
       key: "light",
-      title: "lesson C LightNN (CIFAR-10)",
+      title: "notebook 04 LightNN (CIFAR-10)",
       batch: 128,
       warmup: 2,
       batches: q(40, 4),
@@ -224,7 +224,7 @@ async function childModel(plan: Plan, dataPath: string): Promise<void> {
   const stepSeconds: number[] = [];
   let last = performance.now();
   const result = await fit({
-    student: model,
+    model,
     train,
     epochs: 1,
     batchSize: plan.batch,
@@ -273,28 +273,28 @@ async function childKd(images: number, batch: number): Promise<void> {
   const teacher = cifarDeepNN();
   // Warm-up: kernels and shapes of the student's step, on a few batches.
   await fit({
-    student: cifarLightNN(),
+    model: cifarLightNN(),
     train: firstN(train, 2 * batch),
     epochs: 1,
     batchSize: batch,
   });
   // What fit does once before a KD run: the teacher's logits for the whole set.
   const t0 = performance.now();
-  const teacherOutputs = predictOutputs(teacher, train, ["logits"]);
+  const precomputedTeacherOutputs = predictOutputs(teacher, train, ["logits"]);
   const cacheSeconds = (performance.now() - t0) / 1000;
   // Epochs of ~1 s: alternate the two kinds and keep each one's median, so that a burst
   // from another tenant of a shared VM does not land on one side only.
   const ceRuns: number[] = [], kdRuns: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const ce = await fit({ student: cifarLightNN(), train, epochs: 1, batchSize: batch });
+    const ce = await fit({ model: cifarLightNN(), train, epochs: 1, batchSize: batch });
     ceRuns.push(ce.history[0].seconds);
     const kd = await fit({
-      student: cifarLightNN(),
-      teacherOutputs,
+      model: cifarLightNN(),
+      precomputedTeacherOutputs,
       train,
       epochs: 1,
       batchSize: batch,
-      // Lesson C's recipe: 0.25 · T²-scaled KL at T = 2, 0.75 · cross-entropy.
+      // Notebook 04's recipe: 0.25 · T²-scaled KL at T = 2, 0.75 · cross-entropy.
       terms: [klDivergence({ temperature: 2, weight: 0.25 }), hardLabels(0.75)],
     });
     kdRuns.push(kd.history[0].seconds);

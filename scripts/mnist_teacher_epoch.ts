@@ -1,5 +1,5 @@
 /**
- * `deno task mnist-teacher-epoch`: trains lesson A's teacher for one full MNIST
+ * `deno task mnist-teacher-epoch`: trains notebook 01's teacher for one full MNIST
  * epoch through the library and prints the backend, training speed and test
  * accuracy. A quick end-to-end check of a machine's set-up.
  */
@@ -13,7 +13,7 @@ console.log(describeBackend(backend));
 const [train, test] = await Promise.all([loadMnist("train"), loadMnist("test")]);
 console.log(`data: ${train.size} train / ${test.size} test, ${train.source}`);
 const { history } = await fit({
-  student: mnistTeacher({ seed: 0 }),
+  model: mnistTeacher({ seed: 0 }),
   train,
   test,
   epochs: 1,

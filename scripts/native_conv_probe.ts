@@ -1,5 +1,5 @@
 /**
- * Microbench of the native kernels (lib/engines/native/) on lesson C's DeepNN
+ * Microbench of the native kernels (lib/engines/native/) on notebook 04's DeepNN
  * layers at batch 128, against PyTorch's CPU kernels on the same shapes in
  * the same run, on 1 and 2 threads:
  *

@@ -1,6 +1,6 @@
 /**
- * Training-speed probe: a library model (the lesson-A teacher by default, or
- * lesson C's DeepNN) on random data, one training step as `fit` takes it
+ * Training-speed probe: a library model (the notebook-01 teacher by default, or
+ * notebook 04's DeepNN) on random data, one training step as `fit` takes it
  * (cross-entropy, the default Adam), on the wasm backend with our kernels and,
  * where the machine has a proved library, the native layer (oneDNN for the
  * convolutions and matrix products); `KD_NATIVE=0` gives the pure wasm path.

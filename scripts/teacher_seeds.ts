@@ -1,5 +1,5 @@
 /**
- * Lesson A's teacher over several seeds: the full cpu recipe (60,000 images,
+ * Notebook 01's teacher over several seeds: the full cpu recipe (60,000 images,
  * 5 epochs, batch 100, Adam 1e-3) per seed, printing one JSON line per seed
  * with the test and train accuracy after every epoch. Notebook 01 trains one
  * teacher (seed 0, shuffle seed 10); this shows how far that one run is from
@@ -22,7 +22,7 @@ const [train, test] = await Promise.all([loadMnist("train"), loadMnist("test")])
 for (const seed of seeds) {
   const start = performance.now();
   const { history } = await fit({
-    student: mnistTeacher({ seed }),
+    model: mnistTeacher({ seed }),
     train,
     test,
     epochs: 5,

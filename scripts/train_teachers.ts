@@ -296,7 +296,7 @@ async function trainTeacher(
     settings.logEverySeconds,
   );
   const result = await fit({
-    student: model,
+    model,
     train,
     test,
     epochs: recipe.epochs,

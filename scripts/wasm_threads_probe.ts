@@ -7,7 +7,7 @@
  *     [--models teacher,deep] [--batches 8] [--warmup 2] [--agree 20]
  *
  * Prints per-setting medians of training img/s (through `fit`, like
- * scripts/bench.ts: lesson-A teacher on MNIST batch 100, lesson-C DeepNN on
+ * scripts/bench.ts: notebook-01 teacher on MNIST batch 100, notebook-04 DeepNN on
  * random CIFAR-shaped images batch 128) and compares the losses of `--agree`
  * seeded teacher steps on MNIST between the settings.
  */
@@ -65,7 +65,7 @@ async function child(mode: string): Promise<void> {
   const ends: number[] = [];
   const t0 = performance.now();
   await fit({
-    student: model === "deep" ? cifarDeepNN() : mnistTeacher({ seed: 0 }),
+    model: model === "deep" ? cifarDeepNN() : mnistTeacher({ seed: 0 }),
     train,
     epochs: 1,
     batchSize: batch,

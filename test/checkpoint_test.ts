@@ -98,11 +98,11 @@ Deno.test("a NaN loss stops the run and leaves the last good checkpoint intact",
   const dir = await Deno.makeTempDir();
   const { train } = syntheticPeople({ seed: 2 });
   const options = { train, epochs: 3, batchSize: 10, shuffle: false, checkpoint: { dir } };
-  await fit({ ...options, student: tabularStudent({ seed: 1 }), epochs: 1 });
+  await fit({ ...options, model: tabularStudent({ seed: 1 }), epochs: 1 });
   const x = new Float32Array(train.x);
   x[6 * 15] = NaN; // example 15: the second batch
   await assert.rejects(
-    fit({ ...options, student: tabularStudent({ seed: 1 }), train: { ...train, x } }),
+    fit({ ...options, model: tabularStudent({ seed: 1 }), train: { ...train, x } }),
     /loss became NaN at epoch 2, batch 2 \(terms: ce\)/,
   );
   assert.equal((await Deno.readTextFile(join(dir, "latest"))).trim(), "epoch-0001");

@@ -108,7 +108,7 @@ async function withoutDataEnv(body: () => Promise<void>): Promise<void> {
   }
 }
 
-Deno.test("defaults are the real checksums and lesson C's normalisation", () => {
+Deno.test("defaults are the real checksums and notebook 04's normalisation", () => {
   assert.deepEqual(CIFAR10_CHECKSUMS.map((c) => [c.algorithm, c.digest]), [
     ["md5", "c32a1d4ab5d03f1284b67883e8d87530"],
     ["sha256", "5fa7dea50efc19570b67dc7730eb080b76e267e970976ec78e16390a430271f8"],

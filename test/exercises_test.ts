@@ -206,7 +206,7 @@ Deno.test("checkCifarModels: CIFAR-shaped reference models pass; MNIST ones say 
   const light = cifarLightNN();
   await fails(
     () => checkCifarModels({ teacher: right.teacher, student: light }),
-    /Keep lesson A's architecture/,
+    /Keep notebook 01's architecture/,
     /student has 267,738 trainable parameters; expected 41,450/,
   );
   await fails(
@@ -319,7 +319,7 @@ const haveCifar = (() => {
 })();
 
 Deno.test({
-  name: "checkCifarTraining on real CIFAR-10: lesson A's student passes the default budget",
+  name: "checkCifarTraining on real CIFAR-10: notebook 01's student passes the default budget",
   ignore: !haveCifar,
   async fn() {
     const options = { mirror: mirrorDir };

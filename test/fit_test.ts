@@ -2,9 +2,15 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { createDataset, type Dataset } from "../lib/data/dataset.ts";
 import { evaluateAccuracy } from "../lib/distill/evaluate.ts";
-import { defaultOptimizer, fit } from "../lib/distill/fit.ts";
+import { defaultOptimizer, fit, type FitOptions } from "../lib/distill/fit.ts";
 import { predictOutputs } from "../lib/distill/outputs.ts";
-import { hardLabels, klDivergence, teacherLogSoftmaxMse } from "../lib/distill/terms.ts";
+import {
+  cosineHidden,
+  hardLabels,
+  hintRegression,
+  klDivergence,
+  teacherLogSoftmaxMse,
+} from "../lib/distill/terms.ts";
 import { mnistStudent, tabularStudent, tabularTeacher } from "../lib/models/mod.ts";
 import { createRng } from "../lib/random.ts";
 import { ensureBackend } from "../lib/backend.ts";
@@ -37,7 +43,7 @@ const test = blobs(60, 2);
 Deno.test("supervised fit: loss falls, accuracy rises, same seed gives the same numbers", async () => {
   const run = async () =>
     (await fit({
-      student: tabularTeacher({ seed: 3 }),
+      model: tabularTeacher({ seed: 3 }),
       train,
       test,
       epochs: 5,
@@ -59,7 +65,7 @@ Deno.test("supervised fit: loss falls, accuracy rises, same seed gives the same 
 
 Deno.test("distillation leaks no tensors over several epochs, cached or not", async () => {
   const teacher = tabularTeacher({ seed: 3 });
-  await fit({ student: teacher, train, epochs: 3, batchSize: 10, optimizer: tf.train.sgd(0.05) });
+  await fit({ model: teacher, train, epochs: 3, batchSize: 10, optimizer: tf.train.sgd(0.05) });
   for (const cacheTeacher of [true, false]) {
     const student = tabularStudent({ seed: 4 });
     const optimizer = tf.train.adam(0.01);
@@ -97,7 +103,7 @@ Deno.test("cached teacher outputs give the same training as recomputed ones", as
   const teacher = tabularTeacher({ seed: 3 });
   const run = async (cacheTeacher: boolean) =>
     (await fit({
-      student: tabularStudent({ seed: 4 }),
+      model: tabularStudent({ seed: 4 }),
       teacher,
       train,
       terms: [teacherLogSoftmaxMse()],
@@ -111,9 +117,9 @@ Deno.test("cached teacher outputs give the same training as recomputed ones", as
   a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-6, `${v} vs ${b[i]}`));
 });
 
-Deno.test("lesson B: a student trained only on teacher outputs agrees with the teacher", async () => {
+Deno.test("notebook 03: a student trained only on teacher outputs agrees with the teacher", async () => {
   const teacher = tabularTeacher({ seed: 3 });
-  await fit({ student: teacher, train, epochs: 20, batchSize: 10, optimizer: tf.train.sgd(0.05) });
+  await fit({ model: teacher, train, epochs: 20, batchSize: 10, optimizer: tf.train.sgd(0.05) });
   const student = tabularStudent({ seed: 4 });
   await fit({
     student,
@@ -152,7 +158,7 @@ Deno.test("a NaN loss stops training at that batch, naming the term", async () =
   const poisoned = { ...train, x };
   await assert.rejects(
     () =>
-      fit({ student: tabularStudent(), train: poisoned, epochs: 1, batchSize: 10, shuffle: false }),
+      fit({ model: tabularStudent(), train: poisoned, epochs: 1, batchSize: 10, shuffle: false }),
     /loss became NaN at epoch 1, batch 3 \(terms: ce\)/,
   );
 });
@@ -161,7 +167,7 @@ Deno.test("distillation with the same seed gives a bit-identical history", async
   const teacher = tabularTeacher({ seed: 3 });
   const run = async () =>
     (await fit({
-      student: tabularStudent({ seed: 4 }),
+      model: tabularStudent({ seed: 4 }),
       teacher,
       train,
       test,
@@ -177,18 +183,66 @@ Deno.test("teacher outputs computed once can be shared by several runs", async (
   const teacher = tabularTeacher({ seed: 3 });
   const terms = [hardLabels(0.5), klDivergence({ temperature: 2, weight: 0.5 })];
   const options = { teacher, train, terms, epochs: 2, batchSize: 10, seed: 5 };
-  const own = await fit({ ...options, student: tabularStudent({ seed: 4 }) });
-  const teacherOutputs = predictOutputs(teacher, train);
-  const shared = await fit({ ...options, student: tabularStudent({ seed: 4 }), teacherOutputs });
+  const own = await fit({ ...options, model: tabularStudent({ seed: 4 }) });
+  const precomputedTeacherOutputs = predictOutputs(teacher, train);
+  const shared = await fit({
+    ...options,
+    model: tabularStudent({ seed: 4 }),
+    precomputedTeacherOutputs,
+  });
   assert.deepEqual(shared.history.map((r) => r.loss), own.history.map((r) => r.loss));
   await assert.rejects(
-    fit({ ...options, student: tabularStudent(), teacherOutputs: predictOutputs(teacher, test) }),
-    /teacherOutputs hold 60 rows but blobs has 120 examples/,
+    fit({
+      ...options,
+      model: tabularStudent(),
+      precomputedTeacherOutputs: predictOutputs(teacher, test),
+    }),
+    /precomputedTeacherOutputs hold 60 rows but blobs has 120 examples/,
   );
 });
 
+Deno.test("the old names student and teacherOutputs still train the same, for one release", async () => {
+  const teacher = tabularTeacher({ seed: 3 });
+  const given = predictOutputs(teacher, train);
+  const terms = [hardLabels(0.5), klDivergence({ temperature: 2, weight: 0.5 })];
+  const options = { train, terms, epochs: 1, batchSize: 10, seed: 5 };
+  const renamed = await fit({
+    ...options,
+    model: tabularStudent({ seed: 4 }),
+    precomputedTeacherOutputs: given,
+  });
+  const old = await fit({
+    ...options,
+    student: tabularStudent({ seed: 4 }),
+    teacherOutputs: given,
+  });
+  assert.deepEqual(old.history.map((r) => r.loss), renamed.history.map((r) => r.loss));
+  await assert.rejects(
+    fit({ train, epochs: 1, batchSize: 10 } as unknown as FitOptions),
+    /fit needs `model`, the tf.LayersModel to train/,
+  );
+});
+
+Deno.test("each term says which teacher outputs it reads", () => {
+  const regressor = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [2] })] });
+  assert.deepEqual(hardLabels().readsFromTeacher, []);
+  assert.deepEqual(klDivergence({ temperature: 2 }).readsFromTeacher, ["logits"]);
+  assert.deepEqual(cosineHidden().readsFromTeacher, ["hidden"]);
+  const hint = hintRegression({ regressor });
+  assert.deepEqual(hint.readsFromTeacher, ["featureMap"]);
+  assert.deepEqual(hint.adapters, [regressor]);
+  assert.deepEqual(Object.keys(hint).sort(), [
+    "adapters",
+    "compute",
+    "name",
+    "readsFromTeacher",
+    "weight",
+  ]);
+  regressor.dispose();
+});
+
 Deno.test("a batch-norm CNN with the default Adam leaks no tensors over several epochs", async () => {
-  // lesson A's student on 8×8 images: SameConv2D, BatchNorm (fused wasm kernels), FusedAdam.
+  // notebook 01's student on 8×8 images: SameConv2D, BatchNorm (fused wasm kernels), FusedAdam.
   const rng = createRng(7);
   const images = createDataset({
     name: "tiny-images",

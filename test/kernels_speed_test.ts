@@ -184,7 +184,7 @@ Deno.test("BatchMatMul with transposes matches cpu", async () => {
 });
 
 Deno.test("swapPays: the transposed product only where the packed operand shrinks", () => {
-  // Lesson A's dense layer, 100×1568 input, 300 units. Input gradient dy·Wᵀ: M 100, K 300,
+  // Notebook 01's dense layer, 100×1568 input, 300 units. Input gradient dy·Wᵀ: M 100, K 300,
   // N 1568. Direct: pack 470,400 + transpose W 470,400; swapped: pack dyᵀ 30,000 after
   // transposing dy 30,000, then transpose the 156,800 result.
   assert.equal(swapPays(100, 300, 1568, false, true), true);
@@ -264,7 +264,7 @@ Deno.test("MaxPoolGrad matches cpu, ties included", async () => {
   registerWasmTrainingKernels();
   const before = maxPoolGradCounts();
   const cases: Array<[number[], number | [number, number], number, tf.MaxPoolGradAttrs["pad"]]> = [
-    [[10, 28, 28, 16], 2, 2, "valid"], // lesson A
+    [[10, 28, 28, 16], 2, 2, "valid"], // notebook 01
     [[3, 7, 9, 5], 2, 2, "valid"], // odd size: last row/column unused
     [[3, 7, 9, 8], 2, 2, "valid"], // the same with channels for wasm SIMD
     [[2, 5, 5, 4], 2, 2, "same"], // windows past the edge: not the 2×2 path
@@ -370,7 +370,7 @@ Deno.test("Conv2D with one output channel matches cpu", async () => {
   registerWasmTrainingKernels();
   const before = conv2dSingleOutputCounts();
   const cases: Array<[number[], number[], tf.Conv2DAttrs["pad"], number]> = [
-    [[10, 28, 28, 16], [5, 5, 16, 1], "same", 1], // lesson A's first input gradient
+    [[10, 28, 28, 16], [5, 5, 16, 1], "same", 1], // notebook 01's first input gradient
     [[2, 9, 11, 3], [3, 3, 3, 1], "valid", 1],
     [[2, 9, 11, 4], [3, 2, 4, 1], [[0, 0], [2, 1], [0, 3], [0, 0]], 1],
     [[2, 10, 10, 3], [3, 3, 3, 1], "same", 2],

@@ -270,7 +270,7 @@ Deno.test("filter gradient with the input as filter: bit-identical to dy as filt
   await tf.setBackend("wasm");
   const backend = tf.backend();
   const cases: Array<[number[], number, number, number, tf.Conv2DBackpropFilterAttrs["pad"]]> = [
-    [[4, 12, 12, 3], 32, 3, 3, "same"], // lesson C's first layers, smaller
+    [[4, 12, 12, 3], 32, 3, 3, "same"], // notebook 04's first layers, smaller
     [[2, 10, 9, 4], 40, 3, 3, "valid"],
     [[3, 8, 8, 3], 64, 5, 5, "same"],
     [[2, 9, 7, 2], 24, 4, 3, [[0, 0], [1, 2], [2, 0], [0, 0]]],

@@ -88,14 +88,14 @@ Deno.test("loss terms compute the lesson recipes", () => {
   const s = { logits: row(0, 0) };
   const t = { logits: row(LN3, 0) };
   const y = tf.tensor1d([0], "int32");
-  // Lesson A with α = 0.6: 0.6 · ln 2 + 0.4 · MSE([0, 0], [0.75, 0.25]) = 0.540888.
+  // Notebook 01 with α = 0.6: 0.6 · ln 2 + 0.4 · MSE([0, 0], [0.75, 0.25]) = 0.540888.
   const ce = hardLabels(0.6);
   const soft = logitsToSoftTargetsMse({ temperature: 1, weight: 0.4 });
   near(
     ce.weight * value(ce.compute(s, t, y)) + soft.weight * value(soft.compute(s, t, y)),
     0.540888,
   );
-  // Lesson B: MSE to log-softmax [ln 0.75, ln 0.25].
+  // Notebook 03: MSE to log-softmax [ln 0.75, ln 0.25].
   near(value(teacherLogSoftmaxMse().compute(s, t, y)), 1.002287);
   near(value(klDivergence({ temperature: 1 }).compute(s, t, y)), 0.130812);
   near(value(softTargetCrossEntropy({ temperature: 1 }).compute(s, t, y)), Math.LN2);

@@ -21,7 +21,7 @@ function check(model: tf.LayersModel, params: number, outputs: (number | null)[]
 }
 
 Deno.test("parameter counts match the sources (PyTorch counts trainable parameters)", () => {
-  // Lesson A: conv 416 + bn 32 + conv 2,320 + bn 32 + conv 4,640 + bn 64 + 470,700 + 3,010.
+  // Notebook 01: conv 416 + bn 32 + conv 2,320 + bn 32 + conv 4,640 + bn 64 + 470,700 + 3,010.
   check(mnistTeacher(), 481_214, [[null, 10]]);
   check(mnistStudent(), 31_562, [[null, 10]]);
   check(tabularTeacher(), 213, [[null, 3]]);
@@ -33,7 +33,7 @@ Deno.test("parameter counts match the sources (PyTorch counts trainable paramete
   check(mlpStudent(), 50_890, [[null, 10]]);
 });
 
-Deno.test("lesson A models adapt to 3×32×32 inputs for the CIFAR-10 exercise", () => {
+Deno.test("notebook 01 models adapt to 3×32×32 inputs for the CIFAR-10 exercise", () => {
   // 32 → 16 → 8 after two pools: Linear(8·8·32 = 2048 → 300).
   check(mnistTeacher({ inputShape: [32, 32, 3] }), 481_214 + 2 * 16 * 25 + (2048 - 1568) * 300, [[
     null,

@@ -197,8 +197,8 @@ function randomData(size: number, shape: number[]) {
 // under SGD, which shows the kernels' own error, and the teacher under both.
 for (
   const [title, build, shape, batchSize, optimizer] of [
-    ["lesson-A teacher", () => mnistTeacher({ seed: 0 }), [28, 28, 1], 20, "adam"],
-    ["lesson-A teacher", () => mnistTeacher({ seed: 0 }), [28, 28, 1], 20, "sgd"],
+    ["notebook-01 teacher", () => mnistTeacher({ seed: 0 }), [28, 28, 1], 20, "adam"],
+    ["notebook-01 teacher", () => mnistTeacher({ seed: 0 }), [28, 28, 1], 20, "sgd"],
     ["DeepNN", () => cifarDeepNN({ seed: 0 }), [32, 32, 3], 8, "sgd"],
   ] as const
 ) {
@@ -211,7 +211,7 @@ for (
         const model = build();
         const seen: number[] = [];
         await fit({
-          student: model,
+          model,
           train,
           epochs: 1,
           batchSize,
@@ -244,7 +244,7 @@ Deno.test({
     const train = randomData(64, [28, 28, 1]);
     const model = mnistTeacher({ seed: 0 });
     const optimizer = defaultOptimizer();
-    const epoch = () => fit({ student: model, train, epochs: 1, batchSize: 16, optimizer });
+    const epoch = () => fit({ model, train, epochs: 1, batchSize: 16, optimizer });
     await epoch(); // builds the optimizer's moments and the shapes' primitives
     const tensors = tf.memory().numTensors;
     const objects = layer!.kernels.liveObjects();

@@ -57,7 +57,7 @@ function run(name: string, inputs: () => Record<string, tf.Tensor>, attrs: objec
 
 Deno.test("batch norm: SIMD sweeps equal the JS sweeps bit for bit", async () => {
   await onWasm();
-  // 70 positions (a partial block of 32) × 8 channels, and the lesson-A teacher's shape.
+  // 70 positions (a partial block of 32) × 8 channels, and the notebook-01 teacher's shape.
   for (const [positions, C] of [[70, 8], [10 * 28 * 28, 16]]) {
     const n = positions * C;
     const x = values(n, 1, 2, 3), dy = values(n, 2);

@@ -210,7 +210,7 @@ Deno.test("loadTeacher refuses a truncated weights.bin, model.json or manifest.j
 Deno.test("loadTeacher refuses a manifest or model of another architecture", async () => {
   await ensureBackend();
   const teacherParams = params(TEACHERS[NAME].build());
-  // Lesson A's teacher offered as DeepNN.
+  // Notebook 01's teacher offered as DeepNN.
   let root = await copyTeacher("deepnn");
   await assert.rejects(
     loadTeacher("deepnn", { root }),

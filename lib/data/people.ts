@@ -1,5 +1,5 @@
 /**
- * Lesson B's tabular data: predict political leaning from sex, age, state and
+ * Notebook 03's tabular data: predict political leaning from sex, age, state and
  * income. The original files are not available, so there is a parser for their
  * format and a seeded synthetic generator with the same schema.
  */
@@ -221,7 +221,7 @@ const NOISE = 0.4;
 const THRESHOLD = 0.5;
 
 /**
- * A seeded synthetic stand-in for lesson B's data, same schema as the TSV.
+ * A seeded synthetic stand-in for notebook 03's data, same schema as the TSV.
  *
  * Generating rule, per person:
  * - sex: −1 or +1 with equal odds; age: a whole number of years uniform in

@@ -52,10 +52,14 @@ export interface FitCallbacks {
   onEpochEnd?: (record: EpochRecord) => void | Promise<void>;
 }
 
+/**
+ * What `fit` takes: the `model` to train (a teacher on the labels, or a student), an optional
+ * frozen `teacher`, the data, the loss terms and the schedule.
+ */
 export interface FitOptions {
-  /** The model being trained. */
-  student: tf.LayersModel;
-  /** A frozen teacher; required when a term reads teacher outputs. */
+  /** The model being trained: a teacher on its own, or a student with a teacher. */
+  model: tf.LayersModel;
+  /** A frozen teacher; required when a term reads teacher outputs (none is trained by them). */
   teacher?: tf.LayersModel;
   train: Dataset;
   test?: Dataset;
@@ -74,10 +78,10 @@ export interface FitOptions {
   /** Reuse teacher outputs computed once (default true). */
   cacheTeacher?: boolean;
   /**
-   * Teacher outputs already computed for `train` with `predictOutputs`, shared
-   * by several runs (a sweep) so the teacher runs once for all of them.
+   * Teacher outputs computed in advance for `train` with `predictOutputs`, shared by several
+   * runs (a sweep) so the teacher runs once for all of them; instead of `teacher`.
    */
-  teacherOutputs?: Partial<Record<OutputKind, StoredOutput>>;
+  precomputedTeacherOutputs?: Partial<Record<OutputKind, StoredOutput>>;
   callbacks?: FitCallbacks;
   /**
    * Write a checkpoint to `dir` every `every` epochs (default 1) and after the
@@ -85,6 +89,22 @@ export interface FitOptions {
    * complete checkpoint and ends with the same weights as an uninterrupted run.
    */
   checkpoint?: { dir: string; every?: number };
+}
+
+/**
+ * @deprecated `FitOptions` under the names before this release, `student` for `model` and
+ * `teacherOutputs` for `precomputedTeacherOutputs`; accepted for one release.
+ */
+export type LegacyFitOptions = Omit<FitOptions, "model" | "precomputedTeacherOutputs"> & {
+  student: tf.LayersModel;
+  teacherOutputs?: FitOptions["precomputedTeacherOutputs"];
+};
+
+/** Options under the current names (the old ones are read for one release). */
+export function currentFitOptions(options: FitOptions | LegacyFitOptions): FitOptions {
+  if (!("student" in options)) return options;
+  const { student, teacherOutputs, ...rest } = options;
+  return { ...rest, model: student, precomputedTeacherOutputs: teacherOutputs };
 }
 
 export interface FitResult {
@@ -99,16 +119,19 @@ export function defaultOptimizer(learningRate = 0.001): tf.Optimizer {
 }
 
 function checkOptions(o: FitOptions, terms: readonly LossTerm[]): void {
+  if (!(o.model instanceof tf.LayersModel)) {
+    throw new TypeError("fit needs `model`, the tf.LayersModel to train");
+  }
   for (const [key, value] of [["epochs", o.epochs], ["batchSize", o.batchSize]] as const) {
     if (!Number.isInteger(value) || value < 1) {
       throw new RangeError(`${key} must be a positive integer, got ${value}`);
     }
   }
   if (terms.length === 0) throw new RangeError("at least one loss term is needed");
-  const reads = terms.flatMap((t) => t.teacherOutputs);
-  if (reads.length > 0 && !o.teacher && !o.teacherOutputs) {
+  const reads = terms.flatMap((t) => t.readsFromTeacher);
+  if (reads.length > 0 && !o.teacher && !o.precomputedTeacherOutputs) {
     throw new Error(
-      `terms ${terms.filter((t) => t.teacherOutputs.length).map((t) => t.name)} read teacher ` +
+      `terms ${terms.filter((t) => t.readsFromTeacher.length).map((t) => t.name)} read teacher ` +
         `outputs, but no teacher was given`,
     );
   }
@@ -118,12 +141,17 @@ function checkOptions(o: FitOptions, terms: readonly LossTerm[]): void {
 const YIELD_EVERY_MS = 200;
 const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-/** Trains `student` with the summed loss terms and returns the per-epoch history. */
-export async function fit(options: FitOptions): Promise<FitResult> {
+/** Trains `model` with the summed loss terms and returns the per-epoch history. */
+export function fit(options: FitOptions): Promise<FitResult>;
+/** @deprecated Pass `model` (and `precomputedTeacherOutputs`): the old names go next release. */
+export function fit(options: LegacyFitOptions): Promise<FitResult>;
+export async function fit(legacyOrCurrent: FitOptions | LegacyFitOptions): Promise<FitResult> {
+  const options = currentFitOptions(legacyOrCurrent);
   const terms = options.terms ?? [hardLabels()];
   checkOptions(options, terms);
   const {
-    student,
+    model,
+    precomputedTeacherOutputs: given,
     teacher,
     train,
     test,
@@ -136,17 +164,19 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     callbacks = {},
   } = options;
   const optimizer = options.optimizer ?? defaultOptimizer();
-  const teacherKinds = [...new Set(terms.flatMap((t) => t.teacherOutputs))] as OutputKind[];
-  const given = options.teacherOutputs;
+  const teacherKinds = [...new Set(terms.flatMap((t) => t.readsFromTeacher))] as OutputKind[];
   const missing = teacherKinds.filter((k) => !given?.[k]);
   if (given && missing.length) {
-    throw new Error(`teacherOutputs lacks ${missing.join(", ")}; compute them with predictOutputs`);
+    throw new Error(
+      `precomputedTeacherOutputs lacks ${missing.join(", ")}; compute them with predictOutputs`,
+    );
   }
   for (const stored of Object.values(given ?? {})) {
     const rows = stored.values.length / stored.shape.reduce((a, b) => a * b, 1);
     if (rows !== train.size) {
       throw new RangeError(
-        `teacherOutputs hold ${rows} rows but ${train.name} has ${train.size} examples; ` +
+        `precomputedTeacherOutputs hold ${rows} rows but ${train.name} has ${train.size} ` +
+          `examples; ` +
           `compute them with predictOutputs(teacher, train)`,
       );
     }
@@ -155,7 +185,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     (teacher && cacheTeacher && teacherKinds.length
       ? predictOutputs(teacher, train, teacherKinds)
       : undefined);
-  const trained = [student, ...terms.flatMap((t) => t.adapters)];
+  const trained = [model, ...terms.flatMap((t) => t.adapters)];
   const variables = trained.flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
   const checkpoint = options.checkpoint;
   const resumed = checkpoint ? await loadCheckpoint(checkpoint.dir, trained, optimizer) : undefined;
@@ -184,7 +214,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
         let report: tf.Tensor | undefined;
         optimizer.minimize(
           () => {
-            const s = forward(student, x, true);
+            const s = forward(model, x, true);
             const parts = terms.map((term) => term.compute(s, t, y));
             const total = tf.addN(parts.map((p, i) => tf.mul(p, terms[i].weight))) as tf.Scalar;
             const hits = tf.sum(tf.cast(tf.equal(tf.argMax(s.logits, 1), y), "float32"));
@@ -235,7 +265,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       imagesPerSecond: seen / seconds,
     };
     if (test && (epoch % evaluateEvery === 0 || epoch === epochs)) {
-      record.testAccuracy = evaluateAccuracy(student, test);
+      record.testAccuracy = evaluateAccuracy(model, test);
     }
     history.push(record);
     if (checkpoint && (epoch % (checkpoint.every ?? 1) === 0 || epoch === epochs)) {

@@ -8,9 +8,9 @@ export type { OutputKind };
 /** What one forward pass gives: always logits, plus features where the model exposes them. */
 export interface Outputs {
   logits: tf.Tensor2D;
-  /** Flattened convolutional features `[n, d]` (lesson C's cosine loss). */
+  /** Flattened convolutional features `[n, d]` (notebook 04's cosine loss). */
   hidden?: tf.Tensor2D;
-  /** Last pooled feature map `[n, h, w, c]` (lesson C's hint regressor). */
+  /** Last pooled feature map `[n, h, w, c]` (notebook 04's hint regressor). */
   featureMap?: tf.Tensor4D;
 }
 

@@ -19,10 +19,11 @@ export interface LossTerm {
   /** Short label shown in histories and charts, e.g. "ce", "kd". */
   readonly name: string;
   readonly weight: number;
-  /** Teacher outputs this term reads; empty for a term of the labels alone. */
-  readonly teacherOutputs: readonly OutputKind[];
-  /** Student outputs this term reads besides logits. */
-  readonly studentOutputs: readonly OutputKind[];
+  /**
+   * Which teacher outputs this term reads (fit computes those); empty for a term of the labels
+   * alone.
+   */
+  readonly readsFromTeacher: readonly OutputKind[];
   /** Models trained along with the student for this term (a hint regressor), then discarded. */
   readonly adapters: readonly tf.LayersModel[];
   /** The unweighted loss of one batch. */
@@ -46,18 +47,11 @@ function need<T>(value: T | undefined, what: string): T {
 function term(
   name: string,
   weight: number,
-  teacherOutputs: OutputKind[],
+  readsFromTeacher: OutputKind[],
   compute: LossTerm["compute"],
-  extra: Partial<Pick<LossTerm, "studentOutputs" | "adapters">> = {},
+  adapters: readonly tf.LayersModel[] = [],
 ): LossTerm {
-  return {
-    name,
-    weight: checkWeight(weight),
-    teacherOutputs,
-    studentOutputs: extra.studentOutputs ?? [],
-    adapters: extra.adapters ?? [],
-    compute,
-  };
+  return { name, weight: checkWeight(weight), readsFromTeacher, adapters, compute };
 }
 
 /** Cross-entropy with the true labels: plain supervised training. */
@@ -65,7 +59,7 @@ export function hardLabels(weight = 1): LossTerm {
   return term("ce", weight, [], (s, _t, y) => crossEntropy(s.logits, y));
 }
 
-/** Hinton's T²·KL between softened teacher and student distributions (lesson C's KD run). */
+/** Hinton's T²·KL between softened teacher and student distributions (notebook 04's KD run). */
 export function klDivergence(options: { temperature: number; weight?: number }): LossTerm {
   const { temperature, weight = 1 } = options;
   return term(
@@ -77,7 +71,7 @@ export function klDivergence(options: { temperature: number; weight?: number }):
 }
 
 /**
- * Lesson A's soft-target term: MSE between the student's raw logits and the
+ * Notebook 01's soft-target term: MSE between the student's raw logits and the
  * teacher's softmax(t/T). It compares logits with probabilities — the source's
  * recipe, kept on purpose and discussed in notebook 01.
  */
@@ -96,7 +90,7 @@ export function logitsToSoftTargetsMse(
   );
 }
 
-/** Lesson B: MSE between the student's outputs and the teacher's log-softmax outputs. */
+/** Notebook 03: MSE between the student's outputs and the teacher's log-softmax outputs. */
 export function teacherLogSoftmaxMse(options: { weight?: number } = {}): LossTerm {
   const { weight = 1 } = options;
   return term(
@@ -109,7 +103,7 @@ export function teacherLogSoftmaxMse(options: { weight?: number } = {}): LossTer
 }
 
 /**
- * Lesson D: cross-entropy against the teacher's softened probabilities. With
+ * Notebook 05: cross-entropy against the teacher's softened probabilities. With
  * `scaleByTSquared` the term is multiplied by T² as Hinton recommends, so the
  * soft and hard terms stay balanced as T grows.
  */
@@ -130,7 +124,7 @@ export function softTargetCrossEntropy(
 }
 
 /**
- * Lesson C's cosine run: 1 − cos between the student's hidden vector and the
+ * Notebook 04's cosine run: 1 − cos between the student's hidden vector and the
  * teacher's, average-pooled by `pool` so the sizes match (2048 → 1024).
  */
 export function cosineHidden(options: { weight?: number; pool?: number } = {}): LossTerm {
@@ -141,7 +135,7 @@ export function cosineHidden(options: { weight?: number; pool?: number } = {}): 
         need(s.hidden, "student hidden features"),
         averagePool1d(need(t.hidden, "teacher hidden features"), pool),
       )
-    ), { studentOutputs: ["hidden"] });
+    ));
 }
 
 /**
@@ -156,5 +150,5 @@ export function hintRegression(
     tf.tidy(() => {
       const lifted = regressor.apply(need(s.featureMap, "student feature map")) as tf.Tensor;
       return meanSquaredError(lifted, need(t.featureMap, "teacher feature map"));
-    }), { studentOutputs: ["featureMap"], adapters: [regressor] });
+    }), [regressor]);
 }

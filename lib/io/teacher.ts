@@ -18,7 +18,7 @@ import { cifarDeepNN } from "../models/cifar_cnn.ts";
 import { mnistTeacher } from "../models/mnist_cnn.ts";
 import { loadModel, saveModel } from "./model_dir.ts";
 
-/** The shipped teachers: notebook 02's (lesson A's CNN on CIFAR-10) and notebook 04's DeepNN. */
+/** The shipped teachers: notebook 02's (notebook 01's CNN on CIFAR-10) and notebook 04's DeepNN. */
 export type TeacherName = "lesson-a-cifar10" | "deepnn";
 
 /** Everything that decides a teacher's weights, as its notebook trains it. */

@@ -1,5 +1,5 @@
 /**
- * Lesson C (the PyTorch knowledge-distillation tutorial): DeepNN teacher and
+ * Notebook 04 (the PyTorch knowledge-distillation tutorial): DeepNN teacher and
  * LightNN student. Both expose three outputs, in this order:
  * `logits`, `hidden` (the flattened convolutional features, channel-first as in
  * PyTorch) and `feature_map` (the last pooled map, NHWC), so cosine and

@@ -41,7 +41,7 @@ export function initializers(
       }),
     };
   }
-  // Keras' default and lesson B's explicit choice: Glorot (Xavier) uniform, zero bias.
+  // Keras' default and notebook 03's explicit choice: Glorot (Xavier) uniform, zero bias.
   return {
     kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed() }),
     biasInitializer: tf.initializers.zeros(),

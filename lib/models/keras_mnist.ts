@@ -1,4 +1,4 @@
-/** Lesson D (the Keras write-up): a small CNN teacher and a one-hidden-layer MLP student. */
+/** Notebook 05 (the Keras write-up): a small CNN teacher and a one-hidden-layer MLP student. */
 import * as tf from "@tensorflow/tfjs";
 import { conv, dense, maxPool } from "./blocks.ts";
 import { layerSeeds } from "./init.ts";

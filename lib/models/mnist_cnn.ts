@@ -1,4 +1,4 @@
-/** Lesson A: the MNIST CNN teacher and its one-convolution student. */
+/** Notebook 01: the MNIST CNN teacher and its one-convolution student. */
 import * as tf from "@tensorflow/tfjs";
 import { batchNorm, conv, dense, flattenChannelsFirst, maxPool, relu } from "./blocks.ts";
 import { layerSeeds } from "./init.ts";

@@ -1,4 +1,4 @@
-/** Lesson B: the 6-(10-10)-3 tanh teacher and the 6-8-3 student. */
+/** Notebook 03: the 6-(10-10)-3 tanh teacher and the 6-8-3 student. */
 import * as tf from "@tensorflow/tfjs";
 import { dense } from "./blocks.ts";
 import { layerSeeds } from "./init.ts";

@@ -60,8 +60,8 @@ export function wasmThreadsRequested(): WasmThreadsRequest {
  * Reads a `KD_WASM_THREADS` value: a positive integer or `cores` (one thread
  * per logical core), capped at `MAX_WASM_THREADS`; anything else is an error.
  * Unset means one per core. Measured on 2 cores (bench runs at 1 and 2 threads, 2026-11-24): two
- * threads train the lesson-A teacher 1.35× and lesson C's DeepNN 1.75× as
- * fast as one; the tiny MLPs of lessons B and D, whose steps are mostly
+ * threads train the notebook-01 teacher 1.35× and notebook 04's DeepNN 1.75× as
+ * fast as one; the tiny MLPs of notebooks 03 and 05, whose steps are mostly
  * thread-pool dispatch, run 1.25–2× slower — seconds per epoch either way.
  * `KD_WASM_THREADS=1` turns threads off.
  */

@@ -10,7 +10,7 @@ import { checkFailed, checkPassed, type CheckResult } from "../result.ts";
 import { count, describeKind, isLayersModel, ordinal } from "../util.ts";
 import { defineExercise } from "../define.ts";
 
-/** lesson A's teacher and student rebuilt for 32×32×3 CIFAR-10 images. */
+/** Notebook 01's teacher and student rebuilt for 32×32×3 CIFAR-10 images. */
 export interface CifarModels {
   teacher: tf.LayersModel;
   student: tf.LayersModel;
@@ -63,7 +63,7 @@ function weightDifferences(role: Role, got: number[][], want: number[][]): strin
     if (!g || !w || g.length !== w.length) {
       // From here on the layers do not line up: describing single weights would mislead.
       out.push(
-        `from its ${ordinal(i + 1)} weight tensor on, its layers differ from lesson A's ` +
+        `from its ${ordinal(i + 1)} weight tensor on, its layers differ from notebook 01's ` +
           `(${got.length} weight tensors; the reference has ${want.length})`,
       );
       break;
@@ -146,14 +146,14 @@ function modelProblem(
       }`,
       hint: swapped
         ? `that is the ${other}'s count: did you swap the teacher and the student?`
-        : `${details} Keep lesson A's architecture and change only the input shape.`,
+        : `${details} Keep notebook 01's architecture and change only the input shape.`,
     };
   }
   return undefined;
 }
 
 /**
- * Checks lesson A's teacher and student rebuilt for CIFAR-10: input
+ * Checks notebook 01's teacher and student rebuilt for CIFAR-10: input
  * `[null, 32, 32, 3]`, output `[null, 10]`, and trainable parameters weight by
  * weight against `mnistTeacher({ inputShape: [32, 32, 3] })` and
  * `mnistStudent({ inputShape: [32, 32, 3] })`.

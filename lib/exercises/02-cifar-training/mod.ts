@@ -32,7 +32,7 @@ export interface CifarTrainingBudget {
 /**
  * 2,000 images × 3 epochs, Adam 0.001, batch 50, then 1,000 test images must
  * reach 30 % (chance: 10 %). Measured on the mirror copy of CIFAR-10 (wasm
- * backend, 2 cores): lesson A's student 37–42 % in ~15 s, its teacher 37–41 %
+ * backend, 2 cores): notebook 01's student 37–42 % in ~15 s, its teacher 37–41 %
  * in ~40 s.
  */
 export const CIFAR_TRAINING_BUDGET: Readonly<CifarTrainingBudget> = {
@@ -136,7 +136,7 @@ export async function checkCifarTraining(
   try {
     copy = await copyModel(model);
     await fit({
-      student: copy,
+      model: copy,
       train,
       epochs: b.epochs,
       batchSize: b.batchSize,
@@ -170,7 +170,7 @@ export async function checkCifarTraining(
       : accuracy < 0.15
       ? "it stays near chance, so it is not learning: check that the first output is the 10 " +
         "logits and that the inputs are the [32, 32, 3] CIFAR-10 images."
-      : "lesson A's student reaches 37–42 % under this budget: compare your architecture with " +
+      : "notebook 01's student reaches 37–42 % under this budget: compare your architecture with " +
         "mnistStudent({ inputShape: [32, 32, 3] }).",
   );
 }

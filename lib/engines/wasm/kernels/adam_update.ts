@@ -2,7 +2,7 @@
  * One Adam step for one variable in a single pass over its elements, for the
  * wasm backend. Stock tfjs runs Adam as about twelve tensor operations per
  * variable — each a kernel call with its own allocation and memory pass — which
- * cost the lesson-A teacher ~200 kernel calls per training step. Each
+ * cost the notebook-01 teacher ~200 kernel calls per training step. Each
  * intermediate here is rounded to float32 (`Math.fround`) in the stock order, so
  * the result is bit-identical to the stock chain: float64 arithmetic rounded to
  * float32 gives the correctly rounded float32 result for +, −, ×, ÷ and √.

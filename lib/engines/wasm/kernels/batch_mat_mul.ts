@@ -8,7 +8,7 @@
  * (every training step), so when that operand is the big one — a dense
  * layer's input gradient `dy·Wᵀ` with a 1568×300 W — the product is computed
  * transposed instead, `(W·dyᵀ)ᵀ`, packing the small `dyᵀ`: 5.3 → 2.7 ms for
- * the lesson-A teacher. Each element is the same dot product in the same order,
+ * the notebook-01 teacher. Each element is the same dot product in the same order,
  * so results are bit-identical (tested).
  */
 import * as tf from "@tensorflow/tfjs";

@@ -31,7 +31,7 @@ const counts = { train: 0, grad: 0, simd: 0 };
  * channel at a time through a block small enough to stay in L1, keeping its
  * running sum in a register. Every channel still adds its values in position
  * order, so sums are the same as one sweep over the whole tensor. Measured on
- * 2 cores: 32 positions ran the lesson-A teacher's batch norms 1.5× faster than
+ * 2 cores: 32 positions ran the notebook-01 teacher's batch norms 1.5× faster than
  * unblocked sweeps; 8 and 128 were slower.
  */
 const BLOCK = 32;

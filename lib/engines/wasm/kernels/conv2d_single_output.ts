@@ -1,6 +1,6 @@
 /**
  * Conv2D for the wasm backend, for filters with one output channel. XNNPACK
- * runs such convolutions poorly (17 ms for the input gradient of lesson A's
+ * runs such convolutions poorly (17 ms for the input gradient of notebook 01's
  * first convolution, [100,28,28,16] ⊛ [5,5,16,1]); the same result is a
  * depthwise convolution with that filter (channel multiplier 1) summed over
  * channels, ~7 ms. Every other Conv2D goes to the stock kernel.

@@ -1,7 +1,7 @@
 /**
  * Identity for the wasm backend. The stock kernel copies the data; tfjs calls
  * Identity for every clone (layers, gradients, the optimizer), about 120 times
- * per training step of the lesson-A teacher, a dozen of them activation-sized.
+ * per training step of the notebook-01 teacher, a dozen of them activation-sized.
  * Tensors are immutable and reference-counted, so sharing the buffer (what
  * the cpu and webgl backends and wasm's own Reshape do) is enough.
  */

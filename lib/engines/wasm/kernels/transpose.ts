@@ -2,7 +2,7 @@
  * Transpose for the wasm backend, for the case the stock kernel handles badly:
  * when walking the output in order reads the input with a stride of 64 KiB or
  * more, every read misses the cache. Moving the channel axis of a large NHWC
- * tensor to the front (the filter gradients' perm [3,1,2,0] on lesson C's
+ * tensor to the front (the filter gradients' perm [3,1,2,0] on notebook 04's
  * [128,32,32,128] activations) took ~600 ms that way. Here the output is
  * walked in tiles over the two axes that matter — the output's innermost axis
  * and the input's innermost axis — so reads and writes stay in cache (~5×

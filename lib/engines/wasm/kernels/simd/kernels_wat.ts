@@ -2,7 +2,7 @@
  * The text (WAT) of our wasm SIMD kernels: the loops of the batch-norm,
  * 2×2 max-pool gradient, Adam and middle-axes Sum/Mean kernels, run on the
  * wasm backend's own heap. The JS versions of these loops took about a sixth
- * of the lesson-A teacher's step (measured 2026-11-24, 2 threads);
+ * of the notebook-01 teacher's step (measured 2026-11-24, 2 threads);
  * V8 does not vectorise JS and mispredicts the max-pool comparisons, which
  * wasm SIMD does four lanes at a time without branches.
  *
