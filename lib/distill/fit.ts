@@ -18,6 +18,7 @@ import {
   type StoredOutput,
 } from "./outputs.ts";
 import { hardLabels, type LossTerm } from "./terms.ts";
+import { checkTrainable } from "./trainable.ts";
 
 /** Progress after each batch, for progress bars. */
 export interface BatchProgress {
@@ -149,6 +150,8 @@ export async function fit(legacyOrCurrent: FitOptions | LegacyFitOptions): Promi
   const options = currentFitOptions(legacyOrCurrent);
   const terms = options.terms ?? [hardLabels()];
   checkOptions(options, terms);
+  // Before any teacher pass or step: a layer the backend cannot train is named now.
+  checkTrainable([options.model, ...terms.flatMap((t) => t.adapters)]);
   const {
     model,
     precomputedTeacherOutputs: given,
