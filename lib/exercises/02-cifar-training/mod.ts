@@ -31,9 +31,9 @@ export interface CifarTrainingBudget {
 
 /**
  * 2,000 images × 3 epochs, Adam 0.001, batch 50, then 1,000 test images must
- * reach 30 % (chance: 10 %). Measured on the mirror copy of CIFAR-10 (wasm
- * backend, 2 cores): notebook 01's student 37–42 % in ~15 s, its teacher 37–41 %
- * in ~40 s.
+ * reach 30 % (chance: 10 %). Measured on the project's mirror copy of CIFAR-10 on a 2-vCPU
+ * cloud VM (2026-11-24, wasm backend): notebook 01's student 37–42 % in ~15 s, its teacher
+ * 37–41 % in ~40 s.
  */
 export const CIFAR_TRAINING_BUDGET: Readonly<CifarTrainingBudget> = {
   trainSize: 2_000,
