@@ -72,7 +72,7 @@ Deno.test("distillation leaks no tensors over several epochs, cached or not", as
     const terms = [hardLabels(0.5), klDivergence({ temperature: 2, weight: 0.5 })];
     // The first epoch creates the optimizer's slots; count from there.
     await fit({
-      student,
+      model: student,
       teacher,
       train,
       test,
@@ -84,7 +84,7 @@ Deno.test("distillation leaks no tensors over several epochs, cached or not", as
     });
     const before = tf.memory().numTensors;
     const { history } = await fit({
-      student,
+      model: student,
       teacher,
       train,
       test,
@@ -122,7 +122,7 @@ Deno.test("notebook 03: a student trained only on teacher outputs agrees with th
   await fit({ model: teacher, train, epochs: 20, batchSize: 10, optimizer: tf.train.sgd(0.05) });
   const student = tabularStudent({ seed: 4 });
   await fit({
-    student,
+    model: student,
     teacher,
     train,
     terms: [teacherLogSoftmaxMse()],
@@ -142,12 +142,18 @@ Deno.test("notebook 03: a student trained only on teacher outputs agrees with th
 Deno.test("fit rejects bad options with the value and the fix", async () => {
   const student = tabularStudent();
   await assert.rejects(
-    () => fit({ student, train, epochs: 0, batchSize: 10 }),
+    () => fit({ model: student, train, epochs: 0, batchSize: 10 }),
     /epochs must be a positive integer, got 0/,
   );
   await assert.rejects(
     () =>
-      fit({ student, train, epochs: 1, batchSize: 10, terms: [klDivergence({ temperature: 2 })] }),
+      fit({
+        model: student,
+        train,
+        epochs: 1,
+        batchSize: 10,
+        terms: [klDivergence({ temperature: 2 })],
+      }),
     /terms kd read teacher outputs, but no teacher was given/,
   );
 });
@@ -201,22 +207,7 @@ Deno.test("teacher outputs computed once can be shared by several runs", async (
   );
 });
 
-Deno.test("the old names student and teacherOutputs still train the same, for one release", async () => {
-  const teacher = tabularTeacher({ seed: 3 });
-  const given = predictOutputs(teacher, train);
-  const terms = [hardLabels(0.5), klDivergence({ temperature: 2, weight: 0.5 })];
-  const options = { train, terms, epochs: 1, batchSize: 10, seed: 5 };
-  const renamed = await fit({
-    ...options,
-    model: tabularStudent({ seed: 4 }),
-    precomputedTeacherOutputs: given,
-  });
-  const old = await fit({
-    ...options,
-    student: tabularStudent({ seed: 4 }),
-    teacherOutputs: given,
-  });
-  assert.deepEqual(old.history.map((r) => r.loss), renamed.history.map((r) => r.loss));
+Deno.test("fit without a model says what it needs", async () => {
   await assert.rejects(
     fit({ train, epochs: 1, batchSize: 10 } as unknown as FitOptions),
     /fit needs `model`, the tf.LayersModel to train/,
@@ -255,10 +246,10 @@ Deno.test("a batch-norm CNN with the default Adam leaks no tensors over several 
   const student = mnistStudent({ inputShape: [8, 8, 1], seed: 1 });
   const optimizer = defaultOptimizer(0.01);
   // The first epoch creates the optimizer's moments; count from there.
-  await fit({ student, train: images, epochs: 1, batchSize: 10, optimizer });
+  await fit({ model: student, train: images, epochs: 1, batchSize: 10, optimizer });
   const before = tf.memory().numTensors;
   const { history } = await fit({
-    student,
+    model: student,
     train: images,
     test: images,
     epochs: 3,

@@ -92,22 +92,6 @@ export interface FitOptions {
   checkpoint?: { dir: string; every?: number };
 }
 
-/**
- * @deprecated `FitOptions` under the names before this release, `student` for `model` and
- * `teacherOutputs` for `precomputedTeacherOutputs`; accepted for one release.
- */
-export type LegacyFitOptions = Omit<FitOptions, "model" | "precomputedTeacherOutputs"> & {
-  student: tf.LayersModel;
-  teacherOutputs?: FitOptions["precomputedTeacherOutputs"];
-};
-
-/** Options under the current names (the old ones are read for one release). */
-export function currentFitOptions(options: FitOptions | LegacyFitOptions): FitOptions {
-  if (!("student" in options)) return options;
-  const { student, teacherOutputs, ...rest } = options;
-  return { ...rest, model: student, precomputedTeacherOutputs: teacherOutputs };
-}
-
 export interface FitResult {
   history: EpochRecord[];
   /** Test accuracy after the last epoch (NaN without a test set). */
@@ -143,11 +127,7 @@ const YIELD_EVERY_MS = 200;
 const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /** Trains `model` with the summed loss terms and returns the per-epoch history. */
-export function fit(options: FitOptions): Promise<FitResult>;
-/** @deprecated Pass `model` (and `precomputedTeacherOutputs`): the old names go next release. */
-export function fit(options: LegacyFitOptions): Promise<FitResult>;
-export async function fit(legacyOrCurrent: FitOptions | LegacyFitOptions): Promise<FitResult> {
-  const options = currentFitOptions(legacyOrCurrent);
+export async function fit(options: FitOptions): Promise<FitResult> {
   const terms = options.terms ?? [hardLabels()];
   checkOptions(options, terms);
   // Before any teacher pass or step: a layer the backend cannot train is named now.

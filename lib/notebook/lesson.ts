@@ -4,13 +4,7 @@
  */
 import { type BackendChoice, describeBackend } from "../backend.ts";
 import type { Dataset } from "../data/dataset.ts";
-import {
-  currentFitOptions,
-  fit,
-  type FitOptions,
-  type FitResult,
-  type LegacyFitOptions,
-} from "../distill/fit.ts";
+import { fit, type FitOptions, type FitResult } from "../distill/fit.ts";
 import { progressBar, showTable } from "./display.ts";
 import { profileName } from "./profile.ts";
 
@@ -36,14 +30,7 @@ export async function showRunInfo(backend: BackendChoice, datasets: Dataset[]): 
 }
 
 /** `fit` with a progress bar that updates in place (epoch, batch, loss, img/s, ETA). */
-export function fitWithProgress(label: string, options: FitOptions): Promise<FitResult>;
-/** @deprecated Pass `model` (and `precomputedTeacherOutputs`): the old names go next release. */
-export function fitWithProgress(label: string, options: LegacyFitOptions): Promise<FitResult>;
-export async function fitWithProgress(
-  label: string,
-  legacyOrCurrent: FitOptions | LegacyFitOptions,
-): Promise<FitResult> {
-  const options = currentFitOptions(legacyOrCurrent);
+export async function fitWithProgress(label: string, options: FitOptions): Promise<FitResult> {
   const bar = progressBar(label);
   const result = await fit({
     ...options,
