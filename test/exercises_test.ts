@@ -686,7 +686,7 @@ Deno.test("results display as a ✓/✗ bundle and print one line outside the ke
 });
 
 Deno.test("every exercise has a solution, a skeleton and a cell naming its check", () => {
-  assert.equal(EXERCISE_IDS.length, 11);
+  assert.equal(EXERCISE_IDS.length, 13);
   for (const id of EXERCISE_IDS) {
     const { cell, check, skeleton } = EXERCISES[id];
     assert.match(cell.source, new RegExp(`answer\\(\\s*"${id}"`), id);
@@ -697,5 +697,5 @@ Deno.test("every exercise has a solution, a skeleton and a cell naming its check
   }
   assert.deepEqual(Object.keys(SOLUTIONS), EXERCISE_IDS);
   const notebooks = new Set(EXERCISE_IDS.map((id) => EXERCISES[id].notebook));
-  assert.deepEqual([...notebooks], ["01", "02", "03", "04", "05"]);
+  assert.deepEqual([...notebooks], ["01", "02", "03", "04", "05", "06"]);
 });

@@ -14,6 +14,8 @@ import { exercise as cosineLoss } from "./04-cosine-loss/mod.ts";
 import { exercise as featurePooling } from "./04-feature-pooling/mod.ts";
 import { exercise as bestSweepCell } from "./05-best-sweep-cell/mod.ts";
 import { exercise as ensembleTarget } from "./05-ensemble-target/mod.ts";
+import { exercise as float16Size } from "./06-float16-size/mod.ts";
+import { exercise as smallestClose } from "./06-smallest-close/mod.ts";
 
 // result.ts reads EXERCISES only when a check runs, so the import cycle through the exercise
 // modules (they import result.ts) is harmless.
@@ -29,6 +31,8 @@ const DEFINITIONS = [
   featurePooling,
   bestSweepCell,
   ensembleTarget,
+  float16Size,
+  smallestClose,
 ] as const;
 
 type Definition = typeof DEFINITIONS[number];

@@ -35,3 +35,9 @@ export {
   type SweepPicker,
 } from "./05-best-sweep-cell/mod.ts";
 export { checkEnsembleTarget, type EnsembleTargetFn } from "./05-ensemble-target/mod.ts";
+export { checkFloat16Size, type Float16SizeFn, type MeasuredSize } from "./06-float16-size/mod.ts";
+export {
+  checkSmallestClose,
+  type ShippedRow,
+  type SmallestCloseFn,
+} from "./06-smallest-close/mod.ts";

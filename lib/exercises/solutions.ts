@@ -14,6 +14,8 @@ import { solution as cosineLoss } from "./04-cosine-loss/solution.ts";
 import { solution as featurePooling } from "./04-feature-pooling/solution.ts";
 import { solution as bestSweepCell } from "./05-best-sweep-cell/solution.ts";
 import { solution as ensembleTarget } from "./05-ensemble-target/solution.ts";
+import { solution as float16Size } from "./06-float16-size/solution.ts";
+import { solution as smallestClose } from "./06-smallest-close/solution.ts";
 import { type AnswerTypes, checkExerciseId, type ExerciseId } from "./exercises.ts";
 
 /** A fresh solution per call: models must not be shared between cells. */
@@ -29,6 +31,8 @@ export const SOLUTIONS: { readonly [Id in ExerciseId]: () => AnswerTypes[Id] } =
   "04-feature-pooling": featurePooling,
   "05-best-sweep-cell": bestSweepCell,
   "05-ensemble-target": ensembleTarget,
+  "06-float16-size": float16Size,
+  "06-smallest-close": smallestClose,
 };
 
 /** A fresh copy of exercise `id`'s solution. */
