@@ -208,9 +208,31 @@ export {
 export {
   /** Loads a model saved by saveModel. */
   loadModel,
-  /** Saves a model as model.json + weights.bin, atomically. */
+  /** Saves a model as model.json + weights.bin, atomically, as float32, float16 or uint8. */
   saveModel,
 } from "./io/model_dir.ts";
+export {
+  /** Every weight format, smallest last. */
+  WEIGHT_FORMATS,
+  /** How saveModel stores weights: "float32", "float16" or "uint8". */
+  type WeightFormat,
+} from "./io/quantise.ts";
+
+// ── Shipping: size and speed ─────────────────────────────────────────────────────────────────
+export {
+  /** The bytes of a model saved in one weight format. */
+  type SavedSize,
+  /** Saves a model in each weight format and reports the bytes on disk. */
+  savedSizes,
+  /** Every value a model's weights file stores, trainable or not. */
+  storedValues,
+} from "./ship/size.ts";
+export {
+  /** Median and p90 latency of single-image predictions after warm-up. */
+  latencyBatch1,
+  /** Images per second at a batch size (default 256). */
+  throughput,
+} from "./ship/speed.ts";
 export {
   /** A shipped teacher and its manifest. */
   type LoadedTeacher,
@@ -280,16 +302,22 @@ export {
   checkEnsembleTarget,
   /** Notebook 04: pooling 2048 teacher features to 1024. */
   checkFeaturePooling,
+  /** Notebook 06: a float16 file's bytes from its value count. */
+  checkFloat16Size,
   /** Notebook 01: the lesson's mixed loss. */
   checkMixedLoss,
   /** Notebook 03: a model saved and loaded back. */
   checkReloadedModel,
   /** A check's verdict: passed, a message, and a hint on a fail. */
   type CheckResult,
+  /** Notebook 06: the smallest model within 1 point of its teacher. */
+  checkSmallestClose,
   /** Notebook 01: soft targets with temperature. */
   checkSoftTargets,
   /** Notebook 01: the temperature quiz. */
   checkTemperatureQuiz,
+  /** A row of notebook 06's shipping table. */
+  type ShippedRow,
   /** Displays a check's verdict below the cell. */
   showResult,
   /** The placeholder a skeleton returns until the learner writes the code. */

@@ -93,6 +93,14 @@ const EXPECTED = [
   // saving, and the shipped teachers
   "loadModel",
   "saveModel",
+  "WeightFormat",
+  "WEIGHT_FORMATS",
+  // shipping: size and speed
+  "SavedSize",
+  "savedSizes",
+  "storedValues",
+  "latencyBatch1",
+  "throughput",
   "LoadedTeacher",
   "loadTeacher",
   "TeacherName",
@@ -123,6 +131,9 @@ const EXPECTED = [
   "CheckResult",
   "checkSoftTargets",
   "checkTemperatureQuiz",
+  "checkFloat16Size",
+  "checkSmallestClose",
+  "ShippedRow",
   "showResult",
   "todo",
 ];
