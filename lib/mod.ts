@@ -242,8 +242,12 @@ export {
   type TeacherName,
 } from "./io/teacher.ts";
 export {
+  /** An accuracy published elsewhere, for showTeacherCheck's table. */
+  type ReferenceAccuracy,
   /** A shipped teacher's card: how it was made, and its training curve. */
   showShippedTeacher,
+  /** Measures a teacher now and shows it beside its manifest's accuracy. */
+  showTeacherCheck,
 } from "./notebook/teacher_card.ts";
 
 // ── Charts and display ───────────────────────────────────────────────────────────────────────

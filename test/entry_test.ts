@@ -104,7 +104,9 @@ const EXPECTED = [
   "LoadedTeacher",
   "loadTeacher",
   "TeacherName",
+  "ReferenceAccuracy",
   "showShippedTeacher",
+  "showTeacherCheck",
   // charts and display
   "barChart",
   "confusionChart",

@@ -12,7 +12,7 @@ const repo = fileURLToPath(new URL("..", import.meta.url));
 const script = join(repo, "scripts", "train_teachers.ts");
 // The mirror copy of CIFAR-10, found as .ci/run finds it.
 const mirror = Deno.env.get("KD_DATA_MIRROR") ?? resolve(repo, "..", "shared", "data");
-const NAME = "lesson-a-cifar10";
+const NAME = "teacher01-cifar10";
 // 6 batches of 100 an epoch.
 const TINY = ["--epochs", "2", "--train-size", "600", "--test-size", "200"];
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { TeacherManifest } from "../lib/io/teacher.ts";
-import { teacherCardRows } from "../lib/notebook/teacher_card.ts";
+import type { LoadedTeacher, TeacherManifest } from "../lib/io/teacher.ts";
+import { teacherCardRows, teacherCheckRows } from "../lib/notebook/teacher_card.ts";
 
 const shipped: TeacherManifest = JSON.parse(
   await Deno.readTextFile(new URL("../data/teachers/deepnn/manifest.json", import.meta.url)),
@@ -31,4 +31,22 @@ Deno.test("a reduced run says so on its card", () => {
   const rows = Object.fromEntries(teacherCardRows(reduced).map((r) => [r.item, r.value]));
   assert.match(rows.recipe, /\(a reduced run, not the lesson's full recipe\)$/);
   assert.match(rows.trained, / in 2 sittings,/);
+});
+
+Deno.test("the teacher check reads the measurement against the manifest and published figures", () => {
+  const loaded = { manifest: shipped } as unknown as LoadedTeacher;
+  // Notebook 04's table: the manifest's 72.16 %, the measurement, the tutorial's 75.10 %.
+  assert.deepEqual(
+    teacherCheckRows(0.71234, {
+      shipped: loaded,
+      references: [{ where: "the tutorial (official pixels)", accuracy: 0.751 }],
+    }),
+    [
+      { where: "its manifest (when it was trained)", accuracy: "72.16 %" },
+      { where: "evaluated here, now", accuracy: "71.23 %" },
+      { where: "the tutorial (official pixels)", accuracy: "75.10 %" },
+    ],
+  );
+  // A teacher trained in the notebook (the full profile) has no manifest row.
+  assert.deepEqual(teacherCheckRows(0.5), [{ where: "evaluated here, now", accuracy: "50.00 %" }]);
 });

@@ -14,10 +14,10 @@ import { countTrainableParams, mnistStudent } from "../lib/models/mod.ts";
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const script = join(repo, "scripts", "train_teachers.ts");
 const mirror = projectMirror();
-const NAME = "lesson-a-cifar10";
+const NAME = "teacher01-cifar10";
 // 6 batches of 100 an epoch: the second epoch outlasts the kill sent after the first.
 const TINY = ["--epochs", "2", "--train-size", "600", "--test-size", "200"];
-const RETRAIN = /retrain it with `deno task train-teachers lesson-a-cifar10`/;
+const RETRAIN = /retrain it with `deno task train-teachers teacher01-cifar10`/;
 
 function trainCommand(base: string, extra: string[] = []): Deno.Command {
   const folders = ["--out", join(base, "teachers"), "--runs", join(base, "runs")];
@@ -214,7 +214,7 @@ Deno.test("loadTeacher refuses a manifest or model of another architecture", asy
   let root = await copyTeacher("deepnn");
   await assert.rejects(
     loadTeacher("deepnn", { root }),
-    /deepnn\/manifest\.json is for another architecture than the library's deepnn: it describes teacher lesson-a-cifar10; retrain it with `deno task train-teachers deepnn`/,
+    /deepnn\/manifest\.json is for another architecture than the library's deepnn: it describes teacher teacher01-cifar10; retrain it with `deno task train-teachers deepnn`/,
   );
   const path = join(root, "deepnn", "manifest.json");
   const edited = { ...JSON.parse(await Deno.readTextFile(path)), name: "deepnn" };

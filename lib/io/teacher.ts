@@ -19,7 +19,7 @@ import { mnistTeacher } from "../models/mnist_cnn.ts";
 import { loadModel, saveModel } from "./model_dir.ts";
 
 /** The shipped teachers: notebook 02's (notebook 01's CNN on CIFAR-10) and notebook 04's DeepNN. */
-export type TeacherName = "lesson-a-cifar10" | "deepnn";
+export type TeacherName = "teacher01-cifar10" | "deepnn";
 
 /** Everything that decides a teacher's weights, as its notebook trains it. */
 export interface TeacherRecipe {
@@ -51,8 +51,8 @@ export interface TeacherSpec {
   build(): tf.LayersModel;
 }
 
-const LESSON_A_CIFAR10: TeacherRecipe = {
-  lesson: "notebook 02 (lesson A's classroom exercise: its teacher on CIFAR-10)",
+const TEACHER01_CIFAR10: TeacherRecipe = {
+  lesson: "notebook 02 (the classroom exercise closing notebook 01: its teacher on CIFAR-10)",
   model: "mnistTeacher({ inputShape: [32, 32, 3], seed: 0 })",
   modelSeed: 0,
   dataset: "CIFAR-10",
@@ -69,7 +69,7 @@ const LESSON_A_CIFAR10: TeacherRecipe = {
 };
 
 const DEEPNN: TeacherRecipe = {
-  lesson: "notebook 04 (lesson C, the PyTorch knowledge-distillation tutorial)",
+  lesson: "notebook 04 (the PyTorch knowledge-distillation tutorial)",
   model: "cifarDeepNN({ seed: 42 })",
   modelSeed: 42,
   dataset: "CIFAR-10",
@@ -87,9 +87,9 @@ const DEEPNN: TeacherRecipe = {
 
 /** Each teacher's recipe and model, in notebook order. */
 export const TEACHERS: Readonly<Record<TeacherName, TeacherSpec>> = {
-  "lesson-a-cifar10": {
-    recipe: LESSON_A_CIFAR10,
-    build: () => mnistTeacher({ inputShape: [32, 32, 3], seed: LESSON_A_CIFAR10.modelSeed }),
+  "teacher01-cifar10": {
+    recipe: TEACHER01_CIFAR10,
+    build: () => mnistTeacher({ inputShape: [32, 32, 3], seed: TEACHER01_CIFAR10.modelSeed }),
   },
   deepnn: { recipe: DEEPNN, build: () => cifarDeepNN({ seed: DEEPNN.modelSeed }) },
 };

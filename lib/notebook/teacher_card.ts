@@ -1,8 +1,12 @@
 /**
  * Where a shipped teacher came from, as a notebook shows it before using it:
- * its manifest as a table and its training curve from the manifest's history.
+ * its manifest as a table and its training curve from the manifest's history;
+ * then its accuracy measured again beside the manifest's.
  */
+import type * as tf from "@tensorflow/tfjs";
 import { historyChart } from "../charts/history.ts";
+import type { Dataset } from "../data/dataset.ts";
+import { evaluateAccuracy } from "../distill/evaluate.ts";
 import type { LoadedTeacher, TeacherManifest } from "../io/teacher.ts";
 import { formatDuration, showChart, showTable } from "./display.ts";
 import { percent } from "./lesson.ts";
@@ -62,4 +66,58 @@ export async function showShippedTeacher(teacher: LoadedTeacher): Promise<void> 
   await showChart(historyChart([{ name: m.name, history: [...m.history] }], {
     title: `How the shipped ${m.name} trained (train solid, test dashed)`,
   }));
+}
+
+/** A type alias, not an interface, so it fits showTable's row records. */
+export type TeacherCheckRow = { readonly where: string; readonly accuracy: string };
+
+/** An accuracy published elsewhere, shown for comparison (e.g. the tutorial's). */
+export interface ReferenceAccuracy {
+  readonly where: string;
+  /** A fraction in [0, 1]. */
+  readonly accuracy: number;
+}
+
+export interface TeacherCheckOptions {
+  /** The shipped teacher whose manifest's accuracy the measurement is read against. */
+  readonly shipped?: LoadedTeacher;
+  /** Published figures shown below the measurement. */
+  readonly references?: readonly ReferenceAccuracy[];
+}
+
+/** The manifest's accuracy (if shipped), the one measured now, then the references. */
+export function teacherCheckRows(
+  measured: number,
+  options: TeacherCheckOptions = {},
+): TeacherCheckRow[] {
+  const m = options.shipped?.manifest;
+  return [
+    ...(m
+      ? [{ where: "its manifest (when it was trained)", accuracy: percent(m.testAccuracy) }]
+      : []),
+    { where: "evaluated here, now", accuracy: percent(measured) },
+    ...(options.references ?? []).map((r) => ({ where: r.where, accuracy: percent(r.accuracy) })),
+  ];
+}
+
+/**
+ * Measures the teacher on `test` and shows that beside its manifest's figure, so a learner sees
+ * the shipped weights do here what they did where they were trained. Returns the accuracy.
+ */
+export async function showTeacherCheck(
+  teacher: tf.LayersModel,
+  test: Dataset,
+  title: string,
+  options: TeacherCheckOptions = {},
+): Promise<number> {
+  const measured = evaluateAccuracy(teacher, test);
+  await showTable(
+    teacherCheckRows(measured, options),
+    [
+      { key: "where", label: `teacher test accuracy on ${count(test.size)} images` },
+      { key: "accuracy" },
+    ],
+    { title },
+  );
+  return measured;
 }

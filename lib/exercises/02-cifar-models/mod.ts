@@ -191,7 +191,7 @@ export const exercise = defineExercise<"02-cifar-models", CifarModels>({
   cell: {
     imports: ["answer", "checkCifarModels", "mnistStudent", "mnistTeacher", "showResult"],
     needs: [],
-    source: `// Exercise: lesson A's teacher and student, rebuilt for CIFAR-10 images.
+    source: `// Exercise: notebook 01's teacher and student, rebuilt for CIFAR-10 images.
 const cifarModels = answer("02-cifar-models", {
   // TODO: these are still the MNIST networks. What shape is one CIFAR-10 image?
   teacher: mnistTeacher({ seed: 0 }),
