@@ -272,6 +272,8 @@ export {
 export {
   /** A teacher's probabilities for one example at several temperatures. */
   softmaxTemperatureChart,
+  /** A few examples' probabilities with T on a slider, recomputed in the chart. */
+  temperatureSliderChart,
 } from "./charts/temperature.ts";
 export {
   /** The config every chart shares (fonts, sizes). */

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import vega from "vega";
 import {
   barChart,
+  CELL_SELECTION_PARAM,
   type ChartSpec,
   chartSummary,
   chartText,
@@ -12,8 +14,11 @@ import {
   PNG_SIGNATURE,
   renderPng,
   renderSvg,
+  RUN_SELECTION_PARAM,
   softmaxTemperatureChart,
   softmaxWithTemperature,
+  TEMPERATURE_PARAM,
+  temperatureSliderChart,
   toVegaSpec,
   uniquifySvgIds,
   VEGA_LITE_MIME,
@@ -163,7 +168,7 @@ Deno.test("heatmapChart: rect + text layers, value printed, contrast flips at th
   assert.equal(field(rect.encoding?.color).scale?.scheme, "blues");
   assert.deepEqual(text.encoding?.text, { field: "value", type: "quantitative", format: ".1%" });
   const color = text.encoding?.color;
-  assert.ok(color && "condition" in color);
+  assert.ok(color && "condition" in color && "test" in color.condition);
   assert.equal(color.condition.test, `datum.value > ${(0.9 + 0.96) / 2}`);
 });
 
@@ -214,6 +219,8 @@ Deno.test("every chart compiles with vega-lite", () => {
     barChart([{ label: "a", value: 0.5, error: 0.1 }]),
     heatmapChart([{ x: "a", y: "b", value: 1 }]),
     softmaxTemperatureChart([1, 0], [1, 2]),
+    temperatureSliderChart([{ label: "a", logits: [1, 0] }]),
+    heatmapChart([{ x: 1, y: 1, value: 0.5, sd: 0.01, seeds: 3, runs }]),
     confusionChart([[1, 0], [0, 1]], ["a", "b"]),
   ];
   for (const s of specs) {
@@ -332,4 +339,158 @@ Deno.test("progress helpers", () => {
   assert.equal(progressFraction({ epoch: 1, epochs: 4 }), 0.25);
   assert.equal(formatDuration(65), "1:05");
   assert.equal(formatDuration(3725), "1:02:05");
+});
+
+/**
+ * Runs a chart's compiled vega spec headless (as a renderer would) and returns the rows of its
+ * fullest dataset that carries `field`, i.e. the data after the chart's own transforms.
+ */
+async function chartRows(
+  spec: ChartSpec,
+  field: string,
+  signals: Record<string, number> = {},
+): Promise<Record<string, unknown>[]> {
+  const vg = toVegaSpec(spec) as { data?: { name: string }[] };
+  const view = new vega.View(vega.parse(vg), { renderer: "none" });
+  try {
+    for (const [name, value] of Object.entries(signals)) view.signal(name, value);
+    await view.runAsync();
+    const sets = (vg.data ?? []).map((d) => view.data(d.name) as Record<string, unknown>[])
+      .filter((rows) => rows.length > 0 && rows.every((r) => field in r));
+    assert.ok(sets.length > 0, `no dataset of the chart has the field ${field}`);
+    return sets.reduce((a, b) => (b.length > a.length ? b : a));
+  } finally {
+    view.finalize();
+  }
+}
+
+Deno.test("temperatureSliderChart: T on a slider, the softmax recomputed in the chart", async () => {
+  const examples = [
+    { label: "image 0 (label 7)", logits: [3, 1, 0] },
+    { label: "image 1 (label 2)", logits: [0, 2, 5] },
+  ];
+  const spec = temperatureSliderChart(examples, { temperature: 2, min: 1, max: 10, step: 1 });
+  assert.deepEqual(spec.params, [{
+    name: TEMPERATURE_PARAM,
+    value: 2,
+    bind: { input: "range", min: 1, max: 10, step: 1, name: "temperature T " },
+  }]);
+  // Raw logits only: probabilities are the chart's own work, so the slider needs no kernel.
+  assert.deepEqual(spec.data.values[4], {
+    image: "image 1 (label 2)",
+    class: "1",
+    classIndex: 1,
+    logit: 2,
+  });
+  const probabilities = async (T: number, image: string) =>
+    (await chartRows(spec, "probability", { [TEMPERATURE_PARAM]: T }))
+      .filter((r) => r.image === image)
+      .sort((a, b) => (a.classIndex as number) - (b.classIndex as number))
+      .map((r) => r.probability as number);
+  for (const T of [1, 2, 4, 10]) {
+    for (const e of examples) {
+      const inChart = await probabilities(T, e.label);
+      softmaxWithTemperature(e.logits, T).forEach((p, i) =>
+        assert.ok(Math.abs(inChart[i] - p) < 1e-12, `T = ${T}, ${e.label}, class ${i}`)
+      );
+    }
+  }
+  // The quiz's answer, as the slider shows it: the top bar falls and the lowest rises with T.
+  const [cold, hot] = [
+    await probabilities(1, examples[0].label),
+    await probabilities(10, examples[0].label),
+  ];
+  assert.ok(hot[0] < cold[0] && hot[2] > cold[2]);
+  assert.throws(() => temperatureSliderChart([]), /no examples/);
+  assert.throws(
+    () => temperatureSliderChart([examples[0], { label: "short", logits: [1] }]),
+    /"short" has 1 logits, the first has 3/,
+  );
+  assert.throws(
+    () => temperatureSliderChart(examples, { temperature: 30 }),
+    /min ≤ temperature ≤ max/,
+  );
+});
+
+Deno.test("historyChart: a legend selection fades other runs; one hover shows the epoch's numbers", async () => {
+  const spec = historyChart(runs);
+  const [accuracy, loss] = spec.hconcat ?? [];
+  const [lines, points] = accuracy.layer ?? [];
+  assert.deepEqual(lines.params, [{
+    name: RUN_SELECTION_PARAM,
+    select: { type: "point", fields: ["run"] },
+    bind: "legend",
+  }]);
+  for (const v of [lines, points, loss]) {
+    assert.deepEqual(v.encoding?.opacity, {
+      condition: { param: RUN_SELECTION_PARAM, value: 1 },
+      value: 0.12,
+    });
+  }
+  assert.deepEqual(
+    (points.encoding?.tooltip ?? []).map((t) => t.field),
+    ["run", "epoch", "train accuracy", "test accuracy", "loss"],
+  );
+  // Every row of (teacher, epoch 2), whichever metric it holds, carries all three numbers.
+  const rows = (await chartRows(spec, "train accuracy"))
+    .filter((r) => r.run === "teacher" && r.epoch === 2);
+  assert.equal(rows.length, 3);
+  for (const r of rows) {
+    assert.equal(r["train accuracy"], 0.95);
+    assert.equal(r["test accuracy"], 0.93);
+    assert.equal(r.loss, 0.2);
+  }
+  // The data table stays one row per value (the text rendering reads it).
+  assert.equal(spec.data.values.length, 3 * 2 + 2);
+});
+
+Deno.test("heatmapChart: tooltips with spread and seeds; a clicked cell picks its curves", async () => {
+  const cellRuns = (name: string, a: number) => [{
+    name,
+    history: [
+      { epoch: 11, trainAccuracy: a, testAccuracy: a - 0.01, loss: 0.3 },
+      { epoch: 12, trainAccuracy: a + 0.01, testAccuracy: a, loss: 0.2 },
+    ],
+  }];
+  const cells = [
+    { x: 1, y: 0.5, value: 0.95, sd: 0.002, seeds: 3, runs: cellRuns("seed 1", 0.94) },
+    { x: 10, y: 0.5, value: 0.96, sd: 0.001, seeds: 3, runs: cellRuns("seed 1", 0.95) },
+  ];
+  const spec = heatmapChart(cells, { xTitle: "T", yTitle: "λ", format: ".2%" });
+  const [heat, curves] = spec.vconcat ?? [];
+  assert.ok(heat && curves, "with runs: the heatmap above its curves");
+  const rect = heat.layer?.[0];
+  assert.deepEqual(rect?.params, [{
+    name: CELL_SELECTION_PARAM,
+    select: { type: "point", fields: ["x", "y"] },
+  }]);
+  assert.deepEqual(
+    (rect?.encoding?.tooltip ?? []).map((t) => [t.field, t.title]),
+    [["x", "T"], ["y", "λ"], ["value", "value"], ["sd", "± sd"], ["seeds", "seeds"]],
+  );
+  // Nothing outlined and every curve grey until a click (that is the static picture).
+  assert.deepEqual(rect?.encoding?.strokeWidth, {
+    condition: { param: CELL_SELECTION_PARAM, value: 3, empty: false },
+    value: 0,
+  });
+  assert.deepEqual(curves.encoding?.color, {
+    condition: { param: CELL_SELECTION_PARAM, value: "#d62728", empty: false },
+    value: "#bbbbbb",
+  });
+  const rows = spec.data.values;
+  assert.equal(rows.filter((r) => r.kind === "cell").length, 2);
+  assert.deepEqual(rows.filter((r) => r.kind === "curve")[1], {
+    kind: "curve",
+    x: 1,
+    y: 0.5,
+    run: "seed 1",
+    epoch: 12,
+    accuracy: 0.94,
+  });
+  const svg = await renderSvg(spec);
+  assert.ok(svg.includes("click a cell above"));
+  // Without runs or spread, the plain heatmap and its data are as before.
+  const plain = heatmapChart([{ x: 1, y: 1, value: 0.5 }]);
+  assert.equal(plain.vconcat, undefined);
+  assert.deepEqual(plain.data.values, [{ x: 1, y: 1, value: 0.5, label: null }]);
 });

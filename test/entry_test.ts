@@ -114,6 +114,7 @@ const EXPECTED = [
   "historyChart",
   "HistoryPoint",
   "softmaxTemperatureChart",
+  "temperatureSliderChart",
   "BASE_CONFIG",
   "ChartSpec",
   "VEGA_LITE_SCHEMA",

@@ -1,10 +1,20 @@
-/** Training curves: accuracy (train solid, test dashed) and loss per epoch, one line per run. */
+/**
+ * Training curves: accuracy (train solid, test dashed) and loss per epoch, one line per run.
+ * Interactive where a vega-lite renderer runs (JupyterLab, VS Code, the HTML reports): hovering a
+ * point shows that run's epoch, accuracies and loss together; clicking a run in the legend keeps
+ * it bright and fades the others (shift-click adds runs, double-click clears). The static SVG/PNG
+ * is the chart with nothing selected.
+ */
 import {
   BASE_CONFIG,
   type BaseChartOptions,
   type ChartSpec,
   type Datum,
+  type FieldDef,
   makeTitle,
+  type ParamConditionDef,
+  type SelectionParam,
+  type Transform,
   VEGA_LITE_SCHEMA,
   type ViewSpec,
 } from "./spec.ts";
@@ -16,6 +26,9 @@ export interface HistoryPoint {
   testAccuracy?: number;
   loss: number;
 }
+
+/** The legend selection's param name (tests and the browser check look for it). */
+export const RUN_SELECTION_PARAM = "runSelect";
 
 export interface HistoryRun {
   name: string;
@@ -77,12 +90,45 @@ export function historyChart(runs: HistoryRun[], options: HistoryChartOptions = 
     title: "run",
     sort: runNames,
   };
-  const tooltipFields = [
-    { field: "run", type: "nominal" as const },
-    { field: "split", type: "nominal" as const },
-    { field: "epoch", type: "quantitative" as const },
-    { field: "value", type: "quantitative" as const, format: ".4f" },
+  // Every row gets its (run, epoch)'s train/test accuracy and loss, so one hover shows all three
+  // whichever point it is on; done by the chart's transforms so data.values (and the text table)
+  // stay one long-format row per value.
+  const metricsTransform: Transform[] = [
+    { calculate: "datum.metric === 'loss' ? datum.value : null", as: "lossAt" },
+    {
+      calculate: "datum.metric === 'accuracy' && datum.split === 'train' ? datum.value : null",
+      as: "trainAt",
+    },
+    {
+      calculate: "datum.metric === 'accuracy' && datum.split === 'test' ? datum.value : null",
+      as: "testAt",
+    },
+    {
+      joinaggregate: [
+        { op: "max", field: "lossAt", as: "loss" },
+        { op: "max", field: "trainAt", as: "train accuracy" },
+        { op: "max", field: "testAt", as: "test accuracy" },
+      ],
+      groupby: ["run", "epoch"],
+    },
   ];
+  const tooltipFields: FieldDef[] = [
+    { field: "run", type: "nominal" },
+    { field: "epoch", type: "quantitative" },
+    { field: "train accuracy", type: "quantitative", format: ".2%" },
+    ...(hasTest ? [{ field: "test accuracy", type: "quantitative" as const, format: ".2%" }] : []),
+    { field: "loss", type: "quantitative", title: "training loss", format: ".4f" },
+  ];
+  // Runs not picked in the legend fade; with nothing picked (the static render) all are full.
+  const opacity: ParamConditionDef = {
+    condition: { param: RUN_SELECTION_PARAM, value: 1 },
+    value: 0.12,
+  };
+  const legendSelection: SelectionParam = {
+    name: RUN_SELECTION_PARAM,
+    select: { type: "point", fields: ["run"] },
+    bind: "legend",
+  };
   const accuracyY = {
     field: "value",
     type: "quantitative" as const,
@@ -99,11 +145,13 @@ export function historyChart(runs: HistoryRun[], options: HistoryChartOptions = 
     transform: [{ filter: "datum.metric === 'accuracy'" }],
     layer: [
       {
+        params: [legendSelection],
         mark: { type: "line" },
         encoding: {
           x: epochAxis,
           y: accuracyY,
           color,
+          opacity,
           ...(hasTest
             ? {
               strokeDash: {
@@ -119,7 +167,7 @@ export function historyChart(runs: HistoryRun[], options: HistoryChartOptions = 
       },
       {
         mark: { type: "point", filled: true, tooltip: true },
-        encoding: { x: epochAxis, y: accuracyY, color, tooltip: tooltipFields },
+        encoding: { x: epochAxis, y: accuracyY, color, opacity, tooltip: tooltipFields },
       },
     ],
   };
@@ -138,6 +186,8 @@ export function historyChart(runs: HistoryRun[], options: HistoryChartOptions = 
         scale: options.logLoss ? { type: "log" } : { zero: false },
       },
       color,
+      opacity,
+      tooltip: tooltipFields,
     },
   };
   const showLoss = options.showLoss ?? true;
@@ -145,6 +195,7 @@ export function historyChart(runs: HistoryRun[], options: HistoryChartOptions = 
     $schema: VEGA_LITE_SCHEMA,
     title: makeTitle(options.title ?? "Training history", options.subtitle),
     data: { values },
+    transform: metricsTransform,
     hconcat: showLoss ? [accuracy, loss] : [accuracy],
     config: BASE_CONFIG,
   };

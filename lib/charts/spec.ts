@@ -38,6 +38,9 @@ export interface MarkDef {
   color?: string;
   opacity?: number;
   clip?: boolean;
+  stroke?: string;
+  /** CSS cursor over the mark, e.g. "pointer" for clickable cells. */
+  cursor?: "pointer" | "default";
 }
 
 export interface AxisDef {
@@ -90,6 +93,41 @@ export interface ConditionalValueDef {
   value: string | number;
 }
 
+/**
+ * `{condition: {param, value}, value}`: one value while a selection param holds the datum (or is
+ * empty, unless `empty: false`), the other otherwise; how legend toggles and cell highlights work.
+ */
+export interface ParamConditionDef {
+  condition: { param: string; value: string | number; empty?: boolean };
+  value: string | number;
+}
+
+/** An HTML input a variable param is bound to (vega-lite renders it beside the chart). */
+export interface InputBind {
+  input: "range";
+  min: number;
+  max: number;
+  step: number;
+  name?: string;
+}
+
+/** A value the chart's expressions read (`T`), optionally bound to an input such as a slider. */
+export interface VariableParam {
+  name: string;
+  value: number;
+  bind?: InputBind;
+}
+
+/** A click/legend selection over some fields; it lives in a unit view (a layer), not on top. */
+export interface SelectionParam {
+  name: string;
+  select: { type: "point"; fields: string[]; on?: string; clear?: string | false };
+  /** "legend": clicking the legend entries of the selected field toggles them. */
+  bind?: "legend";
+}
+
+export type ParamDef = VariableParam | SelectionParam;
+
 export interface Encoding {
   x?: FieldDef | ValueDef;
   y?: FieldDef | ValueDef;
@@ -97,17 +135,30 @@ export interface Encoding {
   y2?: FieldDef;
   xOffset?: FieldDef;
   yOffset?: FieldDef;
-  color?: FieldDef | ValueDef | ConditionalValueDef;
+  color?: FieldDef | ValueDef | ConditionalValueDef | ParamConditionDef;
+  stroke?: ValueDef | ParamConditionDef;
+  strokeWidth?: ValueDef | ParamConditionDef;
   strokeDash?: FieldDef;
   shape?: FieldDef;
   text?: FieldDef;
   tooltip?: FieldDef[];
-  opacity?: FieldDef | ValueDef;
+  opacity?: FieldDef | ValueDef | ParamConditionDef;
+  /** Splits lines without a legend (one line per value). */
+  detail?: FieldDef | FieldDef[];
+  /** Small multiples: one panel per value. */
+  column?: FieldDef & { header?: { title?: string | null; labelFontSize?: number } };
+}
+
+export interface JoinAggregateOp {
+  op: "max" | "min" | "sum" | "mean" | "count";
+  field: string;
+  as: string;
 }
 
 export type Transform =
   | { filter: string }
-  | { calculate: string; as: string };
+  | { calculate: string; as: string }
+  | { joinaggregate: JoinAggregateOp[]; groupby?: string[] };
 
 /** A unit or layered view (what appears inside `layer`, `hconcat` or at the top level). */
 export interface ViewSpec {
@@ -118,6 +169,7 @@ export interface ViewSpec {
   encoding?: Encoding;
   layer?: ViewSpec[];
   transform?: Transform[];
+  params?: ParamDef[];
 }
 
 export interface TitleDef {
@@ -139,6 +191,9 @@ export interface ChartSpec {
   encoding?: Encoding;
   layer?: ViewSpec[];
   hconcat?: ViewSpec[];
+  vconcat?: ViewSpec[];
+  /** Top-level params: variable params (sliders); selections go into the views. */
+  params?: VariableParam[];
   resolve?: { scale?: Record<string, "shared" | "independent"> };
   config?: Record<string, unknown>;
 }

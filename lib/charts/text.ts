@@ -50,6 +50,7 @@ export function chartMarks(spec: ChartSpec): string[] {
     if (v.mark !== undefined) marks.push(typeof v.mark === "string" ? v.mark : v.mark.type);
     v.layer?.forEach(visit);
     if ("hconcat" in v) v.hconcat?.forEach(visit);
+    if ("vconcat" in v) v.vconcat?.forEach(visit);
   };
   visit(spec);
   return [...new Set(marks)];

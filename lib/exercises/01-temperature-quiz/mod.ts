@@ -76,7 +76,7 @@ export const exercise = defineExercise<"01-temperature-quiz", TemperatureChoice 
     imports: ["answer", "checkTemperatureQuiz", "showResult"],
     needs: [],
     source: `// Quiz: does a higher temperature make the output distribution "flatter", "sharper" or
-// "unchanged"? Look at the chart above.
+// "unchanged"? Move the slider in section 3.
 // TODO: replace undefined with your choice.
 const temperatureQuiz = answer("01-temperature-quiz", undefined);
 await showResult(checkTemperatureQuiz(temperatureQuiz));
