@@ -16,6 +16,9 @@ where needed. The kernelspec comes from `deno jupyter --install --force`. By han
     .venv-jupyter/bin/python scripts/execute_notebooks.py --out-dir build/notebooks \
         --html-dir build/html notebooks/*.ipynb
 
+(add `--report-script PATH` for each path `deno run -A scripts/report_assets.ts` prints, so the
+reports' charts are interactive; scripts/report_html.py says how the reports are built).
+
 Exit status: 0 if every notebook ran without an error output; 1 otherwise, after naming the
 notebook and cell index of each failure (kernel death and cell timeouts count as failures);
 2 for usage errors. Environment variables (KD_PROFILE etc.) are passed through to the kernel.
@@ -42,8 +45,7 @@ except ImportError as exc:  # pragma: no cover - environment problem, explain it
         "installs the Jupyter client (scripts/jupyter_setup.ts)."
     )
 
-SCRIPT_DIR = Path(__file__).resolve().parent
-TEMPLATE_NAME = "nbconvert_template"  # scripts/nbconvert_template: lab + raw inline SVG
+from report_html import load_scripts, write_html  # noqa: E402 - beside this file
 
 
 class NotebookError(Exception):
@@ -319,16 +321,6 @@ def check_exercises(nb: nbformat.NotebookNode, path: Path, expect: str) -> list[
     return problems
 
 
-def write_html(nb: nbformat.NotebookNode, nb_path: Path, html_path: Path) -> None:
-    from nbconvert import HTMLExporter  # imported lazily: only needed for reports
-
-    exporter = HTMLExporter(
-        extra_template_basedirs=[str(SCRIPT_DIR)], template_name=TEMPLATE_NAME
-    )
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": nb_path.stem}})
-    html_path.write_text(body, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Execute notebooks with the Deno kernel, keeping outputs published after idle."
@@ -338,6 +330,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="where executed copies are written (same file names)")
     parser.add_argument("--html-dir", type=Path,
                         help="also write an HTML report per notebook here (SVG kept inline)")
+    parser.add_argument("--report-script", type=Path, action="append", default=[],
+                        help="a browser build inlined into each HTML report, in page order "
+                        "(vega, vega-lite, vega-embed: the charts render from their specs); "
+                        "without any the reports show the static SVGs")
     parser.add_argument("--kernel", default="deno", help="kernelspec name (default: deno)")
     parser.add_argument("--grace", type=float, default=float(os.environ.get("KD_NB_GRACE", 1.5)),
                         help="seconds of iopub silence awaited after a cell's idle (default 1.5)")
@@ -362,6 +358,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out_dir.mkdir(parents=True, exist_ok=True)
     if args.html_dir:
         args.html_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            report_scripts = load_scripts(args.report_script)
+        except FileNotFoundError as exc:
+            parser.error(str(exc))
 
     failures: list[str] = []
     total = time.monotonic()
@@ -387,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         if args.html_dir:
             html_path = args.html_dir / (nb_path.stem + ".html")
-            write_html(runner.nb, nb_path, html_path)
+            write_html(runner.nb, nb_path.stem, html_path, report_scripts)
             print(f"  html: {html_path}", flush=True)
         failures.extend(stats.failures)
         if stats.failures and args.fail_fast:

@@ -3,10 +3,12 @@
  * finds or installs a Python Jupyter client (scripts/jupyter_setup.ts: a project venv, Debian's
  * packages, or a message naming the command), then executes the lesson notebooks headless
  * (KD_PROFILE picks their size) and writes executed copies to build/notebooks (or back into
- * notebooks/ with --in-place) and HTML reports to build/html.
+ * notebooks/ with --in-place) and HTML reports to build/html, whose charts render from their
+ * vega-lite specs with the pinned vega builds inlined (scripts/report_assets.ts), offline.
  */
 import { usingSolutions } from "../lib/exercises/solutions_switch.ts";
 import { JupyterSetupError, setUpJupyter } from "./jupyter_setup.ts";
+import { ReportAssetError, reportScripts } from "./report_assets.ts";
 
 const USAGE = `usage: deno task lessons [--in-place] [--check-exercises] [names…]
 
@@ -43,10 +45,13 @@ if (!(await run(deno, ["jupyter", "--install", "--force"], true))) {
   Deno.exit(1);
 }
 let python: string;
+let scripts: string[];
 try {
+  // Before any notebook runs: a report without its scripts would be found out hours later.
+  scripts = (await reportScripts(root)).flatMap((s) => ["--report-script", s.path]);
   python = await setUpJupyter({ root });
 } catch (e) {
-  if (!(e instanceof JupyterSetupError)) throw e;
+  if (!(e instanceof JupyterSetupError || e instanceof ReportAssetError)) throw e;
   console.error(e.message);
   Deno.exit(1);
 }
@@ -65,6 +70,7 @@ const ok = await run(python, [
   inPlace ? "notebooks" : "build/notebooks",
   "--html-dir",
   "build/html",
+  ...scripts,
   ...expect,
   ...notebooks,
 ]);
