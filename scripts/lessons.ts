@@ -1,5 +1,6 @@
 /**
- * `deno task lessons [--in-place] [--check-exercises] [names…]`: installs the Deno Jupyter kernel,
+ * `deno task lessons [--in-place] [--check-exercises] [names…]`: installs the Deno Jupyter kernel
+ * (scripts/deno_kernel.ts: with a copy of deno outside npx's cache where needed),
  * finds or installs a Python Jupyter client (scripts/jupyter_setup.ts: a project venv, Debian's
  * packages, or a message naming the command), then executes the lesson notebooks headless
  * (KD_PROFILE picks their size) and writes executed copies to build/notebooks (or back into
@@ -7,6 +8,11 @@
  * vega-lite specs with the pinned vega builds inlined (scripts/report_assets.ts), offline.
  */
 import { usingSolutions } from "../lib/exercises/solutions_switch.ts";
+import {
+  describeRegistration,
+  KernelRegistrationError,
+  registerDenoKernel,
+} from "./deno_kernel.ts";
 import { JupyterSetupError, setUpJupyter } from "./jupyter_setup.ts";
 import { ReportAssetError, reportScripts } from "./report_assets.ts";
 
@@ -20,10 +26,13 @@ const USAGE = `usage: deno task lessons [--in-place] [--check-exercises] [names�
 const root = new URL("../", import.meta.url).pathname;
 const deno = Deno.execPath();
 
-async function run(cmd: string, args: string[], quiet = false): Promise<boolean> {
-  const out = quiet ? "null" : "inherit";
-  const { success } = await new Deno.Command(cmd, { args, cwd: root, stdout: out, stderr: out })
-    .output();
+async function run(cmd: string, args: string[]): Promise<boolean> {
+  const { success } = await new Deno.Command(cmd, {
+    args,
+    cwd: root,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
   return success;
 }
 
@@ -40,8 +49,12 @@ const expect = Deno.args.includes("--check-exercises")
   : [];
 const names = Deno.args.filter((a) => !a.startsWith("--"));
 
-if (!(await run(deno, ["jupyter", "--install", "--force"], true))) {
-  console.error("could not install the Deno Jupyter kernel: run `deno jupyter --install --force`");
+try {
+  // A kernel that outlives this run (npx's cache can delete the deno running it).
+  console.log(describeRegistration(await registerDenoKernel(), deno));
+} catch (e) {
+  if (!(e instanceof KernelRegistrationError)) throw e;
+  console.error(e.message);
   Deno.exit(1);
 }
 let python: string;
