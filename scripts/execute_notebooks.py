@@ -387,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         if args.html_dir:
             html_path = args.html_dir / (nb_path.stem + ".html")
-            write_html(runner.nb, nb_path.stem, html_path, report_scripts)
+            write_html(runner.nb, nb_path.stem, html_path, report_scripts, source=out_path)
             print(f"  html: {html_path}", flush=True)
         failures.extend(stats.failures)
         if stats.failures and args.fail_fast:

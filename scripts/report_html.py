@@ -49,8 +49,14 @@ def load_scripts(paths: list[Path]) -> list[dict[str, str]]:
     return scripts
 
 
-def write_html(nb, name: str, html_path: Path, scripts: list[dict[str, str]]) -> None:
-    """Writes `nb` (a NotebookNode) as an HTML report titled `name`."""
+def write_html(
+    nb, name: str, html_path: Path, scripts: list[dict[str, str]], source: Path | None = None
+) -> None:
+    """Writes `nb` (a NotebookNode) as an HTML report titled `name`.
+
+    `source`, the executed notebook's path, is recorded in the report's <meta name="kd-notebook">
+    (the browser test counts that notebook's charts against the report's).
+    """
     from nbconvert import HTMLExporter  # imported lazily: only needed for reports
 
     exporter = HTMLExporter(
@@ -59,6 +65,8 @@ def write_html(nb, name: str, html_path: Path, scripts: list[dict[str, str]]) ->
     if LOCAL_MATHJAX.is_file():
         exporter.mathjax_url = f"{LOCAL_MATHJAX.as_uri()}?config=TeX-AMS_CHTML-full,Safe"
     resources = {"metadata": {"name": name}, "kd_report_scripts": scripts}
+    if source is not None:
+        resources["kd_notebook"] = source.as_posix()
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     html_path.write_text(body, encoding="utf-8")
 
@@ -77,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     for nb_path in args.notebooks:
         nb = nbformat.read(str(nb_path), as_version=4)
         html_path = args.out_dir / (nb_path.stem + ".html")
-        write_html(nb, nb_path.stem, html_path, scripts)
+        write_html(nb, nb_path.stem, html_path, scripts, source=nb_path)
         print(f"{nb_path} -> {html_path}", flush=True)
     return 0
 

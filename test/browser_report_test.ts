@@ -6,8 +6,8 @@
  * instead, and a report written without its scripts; and the SVG fallback is in the page.
  *
  * Skipped where there is no Chromium (KD_CHROMIUM names another binary) or no Python with
- * nbconvert (`deno task lessons` installs one); `deno task browser-test` runs the same checker on
- * the lessons' reports.
+ * nbconvert (`deno task lessons` installs one), unless KD_REQUIRE_BROWSER is set (.ci/run);
+ * `deno task browser-test` runs the same checker on the lessons' reports.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -26,10 +26,13 @@ const python = ((await probes.venvClient()) ?? (await probes.systemClient()))?.p
 const chromium = await haveChromium();
 const ignore = !chromium || !python;
 if (ignore) {
-  console.log(
-    `browser report tests skipped: ${!chromium ? "no Chromium (KD_CHROMIUM)" : ""}` +
-      `${!chromium && !python ? " and " : ""}${!python ? "no Python with nbconvert" : ""}`,
-  );
+  const why = `${!chromium ? "no Chromium (KD_CHROMIUM)" : ""}` +
+    `${!chromium && !python ? " and " : ""}${!python ? "no Python with nbconvert" : ""}`;
+  // .ci/run sets KD_REQUIRE_BROWSER where both are installed: a skip there would hide a failure.
+  if (Deno.env.get("KD_REQUIRE_BROWSER")) {
+    throw new Error(`browser report tests cannot run: ${why}`);
+  }
+  console.log(`browser report tests skipped: ${why}`);
 }
 
 const EXAMPLES = [

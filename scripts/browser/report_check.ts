@@ -11,7 +11,7 @@
  * functions serialised with toString (Deno strips their types), so they must use nothing from
  * this module's scope.
  */
-import { basename, join } from "node:path";
+import { basename, isAbsolute, join } from "node:path";
 import type { Page } from "./cdp.ts";
 
 /** The MIME type of a chart's spec in a notebook output (lib/charts/spec.ts's VEGA_LITE_MIME). */
@@ -298,9 +298,16 @@ export function sliderFailures(s: SliderResult): string[] {
   return failures;
 }
 
+/** In the page: resolves once MathJax 2 (if the page has it) has typeset, its message box gone. */
+const MATHJAX_DONE = `new Promise((resolve) => {
+  const done = () => { document.getElementById("MathJax_Message")?.remove(); resolve(true); };
+  const hub = globalThis.MathJax && globalThis.MathJax.Hub;
+  hub ? hub.Queue(done) : done();
+})`;
+
 /** Options for `checkReport`. */
 export interface CheckReportOptions {
-  /** Where the first screen's PNG goes (none when omitted). */
+  /** Where the first screen's PNG goes (none when omitted); a slider's goes beside it. */
   screenshot?: string;
   /** How long the embeds may take in all (default 60 s). */
   timeoutMs?: number;
@@ -353,8 +360,10 @@ export async function checkReport(
       );
     }
   }
-  // The first screen as it opened, before the checks below move sliders and click.
+  // The first screen as it opened, before the checks below move sliders and click; once MathJax
+  // has typeset, without its progress box.
   if (options.screenshot) {
+    await page.evaluate(MATHJAX_DONE, options.timeoutMs ?? 60_000);
     await Deno.mkdir(join(options.screenshot, ".."), { recursive: true });
     await page.screenshot(options.screenshot);
     result.screenshot = options.screenshot;
@@ -375,6 +384,13 @@ export async function checkReport(
           const highAt = await page.evaluate<BarsAt>(
             `(${pageMoveSlider})(${i}, "${TEMPERATURE_PARAM}", ${high})`,
           );
+          if (options.screenshot && result.sliders.length === 0) {
+            // The slider at the higher T, for a person to look at beside the first screen.
+            await page.evaluate(
+              `document.querySelectorAll(".kd-chart")[${i}].scrollIntoView({ block: "center" })`,
+            );
+            await page.screenshot(options.screenshot.replace(/\.png$/, "-slider.png"));
+          }
           const slider: SliderResult = {
             chart: i,
             title: b.title,
@@ -413,12 +429,21 @@ export async function checkReport(
   return result;
 }
 
-/** The executed notebook a report came from: build/notebooks first, then notebooks/. */
+/**
+ * The executed notebook a report came from: the one its <meta name="kd-notebook"> names
+ * (scripts/report_html.py records it, relative to the repository root where it was given so),
+ * else build/notebooks/<name>.ipynb, else notebooks/<name>.ipynb.
+ */
 export async function notebookForReport(root: string, htmlPath: string): Promise<string> {
+  const html = await Deno.readTextFile(htmlPath);
+  const meta = html.match(/<meta name="kd-notebook" content="([^"]*)">/)?.[1]
+    ?.replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
   const stem = basename(htmlPath).replace(/\.html$/, "");
-  for (const dir of ["build/notebooks", "notebooks"]) {
-    const path = join(root, dir, `${stem}.ipynb`);
+  const candidates = meta
+    ? [isAbsolute(meta) ? meta : join(root, meta)]
+    : ["build/notebooks", "notebooks"].map((dir) => join(root, dir, `${stem}.ipynb`));
+  for (const path of candidates) {
     if (await Deno.stat(path).then(() => true, () => false)) return path;
   }
-  throw new Error(`no build/notebooks/${stem}.ipynb or notebooks/${stem}.ipynb for ${htmlPath}`);
+  throw new Error(`${htmlPath}: its notebook is not there (looked for ${candidates.join(", ")})`);
 }
