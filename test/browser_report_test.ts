@@ -2,8 +2,8 @@
  * The HTML report's charts in headless Chromium, offline, on a small fixture notebook written here
  * through the real template (scripts/report_html.py) with the pinned vega builds inlined:
  * the temperature slider (lib/charts/temperature.ts's chart) flattens the bars at a higher T and
- * its softmax is ours; the checker finds a chart whose spec is broken, a slider that sharpens
- * instead, and a report written without its scripts; and the SVG fallback is in the page.
+ * its softmax is ours; with scripts off every chart is its SVG; and the checker finds a chart
+ * whose spec is broken, a slider that sharpens instead, and a report written without its scripts.
  *
  * Skipped where there is no Chromium (KD_CHROMIUM names another binary) or no Python with
  * nbconvert (`deno task lessons` installs one), unless KD_REQUIRE_BROWSER is set (.ci/run);
@@ -136,6 +136,19 @@ Deno.test({
       assert.ok(Math.min(...s.high.heights) > Math.min(...s.low.heights));
       assert.ok(s.maxSoftmaxError < 1e-9, `${s.maxSoftmaxError}`);
       assert.ok((await Deno.stat(shot)).size > 5_000);
+
+      // With scripts off the reader gets every chart's SVG, drawn at full size.
+      const fallbacks = await withPage(async (page) => {
+        await page.send("Emulation.setScriptExecutionDisabled", { value: true });
+        await page.goto(new URL(`file://${html}`).href);
+        return await page.evaluate<number[]>(
+          `[...document.querySelectorAll(".kd-chart")].map((n) => n.querySelector(` +
+            `".kd-chart-embed") ? -1 : n.querySelector(".kd-chart-fallback svg")` +
+            `.getBoundingClientRect().height)`,
+        );
+      });
+      assert.equal(fallbacks.length, 2);
+      for (const h of fallbacks) assert.ok(h > 100, `fallback SVG ${h} px high`);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
