@@ -85,6 +85,7 @@ function result(report: string, sliders: number, selections: string[]): ReportRe
       maxSoftmaxError: 0,
     })),
     selections: selections.map((param) => ({ chart: 0, title: "", param, before: 0, after: 1 })),
+    tooltips: [],
   };
 }
 

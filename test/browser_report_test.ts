@@ -2,7 +2,7 @@
  * The HTML report's charts in headless Chromium, offline, on a small fixture notebook written here
  * through the real template (scripts/report_html.py) with the pinned vega builds inlined:
  * the temperature slider (lib/charts/temperature.ts's chart) flattens the bars at a higher T and
- * its softmax is ours; with scripts off every chart is its SVG; and the checker finds a chart
+ * its softmax is ours; a heatmap cell shows its tooltip on hover and is selected by a click; with scripts off every chart is its SVG; and the checker finds a chart
  * whose spec is broken, a slider that sharpens instead, and a report written without its scripts.
  *
  * Skipped where there is no Chromium (KD_CHROMIUM names another binary) or no Python with
@@ -12,6 +12,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { barChart } from "../lib/charts/bar.ts";
+import { heatmapChart } from "../lib/charts/heatmap.ts";
 import { type ChartSpec, VEGA_LITE_MIME } from "../lib/charts/spec.ts";
 import { temperatureSliderChart } from "../lib/charts/temperature.ts";
 import { chartBundle } from "../lib/notebook/display.ts";
@@ -107,26 +108,43 @@ async function withPage<T>(fn: (page: Page) => Promise<T>): Promise<T> {
 }
 
 Deno.test({
-  name: "report: every chart renders from its spec, offline, and the T slider flattens the bars",
+  name:
+    "report: charts render from their specs offline; T flattens; a heatmap cell shows and selects",
   ignore,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "kd-report-" });
     try {
       const slider = temperatureSliderChart(EXAMPLES);
       const bars = barChart([{ label: "teacher", value: 0.98 }, { label: "student", value: 0.96 }]);
-      const nb = notebook([[await chartOutput(slider)], [await chartOutput(bars)]]);
+      const sweep = heatmapChart([
+        { x: 1, y: 0.1, value: 0.91, sd: 0.012, seeds: 3 },
+        { x: 4, y: 0.1, value: 0.93, sd: 0.008, seeds: 3 },
+      ], { title: "sweep" });
+      const nb = notebook([
+        [await chartOutput(slider)],
+        [await chartOutput(bars)],
+        [await chartOutput(sweep)],
+      ]);
       const { html, ipynb } = await writeReport(dir, "good", nb);
       const source = await Deno.readTextFile(html);
       assert.doesNotMatch(source, /<script[^>]+src="https?:/, "no script from a network");
-      assert.equal((source.match(/class="kd-chart-fallback"/g) ?? []).length, 2, "SVG fallbacks");
+      assert.equal((source.match(/class="kd-chart-fallback"/g) ?? []).length, 3, "SVG fallbacks");
 
       const shot = join(dir, "good.png");
       const r: ReportResult = await withPage((page) =>
         checkReport(page, html, ipynb, { screenshot: shot })
       );
       assert.deepEqual(r.failures, []);
-      assert.equal(r.bundles.length, 2);
-      assert.deepEqual(r.charts.map((c) => c.status), ["rendered", "rendered"]);
+      assert.equal(r.bundles.length, 3);
+      assert.deepEqual(r.charts.map((c) => c.status), ["rendered", "rendered", "rendered"]);
+      // The heatmap: hovering a cell shows its mean, sd and seeds; clicking selects it.
+      assert.deepEqual(r.selections.map((x) => [x.param, x.before, x.after]), [[
+        "cellSelect",
+        0,
+        1,
+      ]]);
+      assert.equal(r.tooltips.length, 1);
+      assert.match(r.tooltips[0].text, /91\.0\s*%[\s\S]*1\.2\s*%[\s\S]*seeds\s*3/);
       assert.equal(r.sliders.length, 1);
       const [s] = r.sliders;
       assert.equal(s.low.T, 1);
@@ -147,7 +165,7 @@ Deno.test({
             `.getBoundingClientRect().height)`,
         );
       });
-      assert.equal(fallbacks.length, 2);
+      assert.equal(fallbacks.length, 3);
       for (const h of fallbacks) assert.ok(h > 100, `fallback SVG ${h} px high`);
     } finally {
       await Deno.remove(dir, { recursive: true });

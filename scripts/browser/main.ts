@@ -62,6 +62,9 @@ function summary(r: ReportResult): string {
     );
   }
   for (const s of r.selections) parts.push(`${s.param} click: ${s.before} → ${s.after} selected`);
+  for (const t of r.tooltips) {
+    parts.push(`tooltip on a cell of chart ${t.chart}: "${t.text.replace(/\s+/g, " ").trim()}"`);
+  }
   if (r.screenshot) parts.push(`screenshot ${r.screenshot.replace(ROOT, "")}`);
   return `${basename(r.report)}: ${parts.join("; ")}`;
 }

@@ -3,8 +3,9 @@
  * executed notebook is rendered from its vega-lite spec (counted against the bundles), nothing went
  * wrong on the page, and the interactive charts respond: moving a temperature slider (a param `T`
  * bound to a range input, as lib/charts/temperature.ts's temperatureSliderChart makes) must make
- * the bars flatter, clicking a heatmap cell must fill its point selection (`cellSelect`), and
- * clicking a training curve's legend must pick a run (`runSelect`).
+ * the bars flatter, hovering a heatmap cell must show its tooltip and clicking it must fill its
+ * point selection (`cellSelect`), and clicking a training curve's legend must pick a run
+ * (`runSelect`).
  *
  * The page side is the report's runtime, scripts/nbconvert_template/embed_charts.js, which leaves
  * each chart's status and vega view in `window.kdReport`. The functions run in the page are plain
@@ -120,6 +121,13 @@ export interface SliderResult {
   maxSoftmaxError: number;
 }
 
+/** What hovering a heatmap cell showed: vega-tooltip's text. */
+export interface TooltipResult {
+  chart: number;
+  title: string;
+  text: string;
+}
+
 /** What clicking one selection did: the selection's stored tuples before and after. */
 export interface SelectionResult {
   chart: number;
@@ -137,6 +145,7 @@ export interface ReportResult {
   problems: string[];
   sliders: SliderResult[];
   selections: SelectionResult[];
+  tooltips: TooltipResult[];
   screenshot?: string;
   /** Everything wrong, one message each; empty when the report passes. */
   failures: string[];
@@ -149,12 +158,16 @@ export interface ReportResult {
 interface PageElement {
   querySelector(selector: string): PageElement | null;
   getBoundingClientRect(): { x: number; y: number; width: number; height: number };
+  scrollIntoView(options: { block: string }): void;
   dispatchEvent(event: Event): boolean;
   value?: string;
+  className: string;
+  innerText: string;
 }
-declare const document: { querySelectorAll(selector: string): ArrayLike<PageElement> };
-declare const MouseEvent: new (type: string, init: Record<string, unknown>) => Event;
-declare const PointerEvent: typeof MouseEvent;
+declare const document: {
+  querySelectorAll(selector: string): ArrayLike<PageElement>;
+  getElementById(id: string): PageElement | null;
+};
 
 interface SceneMark {
   marktype: string;
@@ -217,31 +230,31 @@ async function pageMoveSlider(index: number, name: string, value: number): Promi
   return { T, heights, bars };
 }
 
-/**
- * In the page: clicks the first element of chart `index` matching `selector` (a heatmap cell, a
- * legend symbol) as vega's SVG handler receives it, and counts `param`'s stored tuples before and
- * after.
- */
-async function pageClick(
-  index: number,
-  param: string,
-  selector: string,
-): Promise<{ before: number; after: number }> {
+/** In the page: the number of tuples `param`'s selection holds in chart `index`. */
+async function pageStore(index: number, param: string): Promise<number> {
   const report = (globalThis as unknown as { kdReport: KdReport }).kdReport;
   const view = report.charts[index].view!;
-  const store = () => view.data(`${param}_store`).length;
-  const before = store();
+  await view.runAsync();
+  return view.data(`${param}_store`).length;
+}
+
+/**
+ * In the page: scrolls the first element of chart `index` matching `selector` (a heatmap cell, a
+ * legend symbol) into view and returns its centre in viewport pixels, where the mouse goes.
+ */
+function pageTarget(index: number, selector: string): { x: number; y: number } {
   const node = document.querySelectorAll(".kd-chart")[index];
   const target = node.querySelector(`.kd-chart-embed ${selector}`);
-  if (!target) throw new Error(`chart ${index} has no ${selector} to click`);
+  if (!target) throw new Error(`chart ${index} has no ${selector} to point at`);
+  target.scrollIntoView({ block: "center" });
   const box = target.getBoundingClientRect();
-  const at = { clientX: box.x + box.width / 2, clientY: box.y + box.height / 2 };
-  for (const type of ["pointerdown", "mousedown", "pointerup", "mouseup", "click"]) {
-    const Ctor = type.startsWith("pointer") ? PointerEvent : MouseEvent;
-    target.dispatchEvent(new Ctor(type, { bubbles: true, cancelable: true, ...at }));
-  }
-  await view.runAsync();
-  return { before, after: store() };
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+/** In the page: vega-tooltip's box, when it is showing. */
+function pageTooltip(): string | null {
+  const tip = document.getElementById("vg-tooltip-element");
+  return tip && tip.className.includes("visible") ? tip.innerText : null;
 }
 
 // ---- the checks ----
@@ -332,6 +345,7 @@ export async function checkReport(
     problems: [],
     sliders: [],
     selections: [],
+    tooltips: [],
     failures: [],
   };
   const start = page.problems.length;
@@ -408,9 +422,36 @@ export async function checkReport(
           ] as const
         ) {
           if (!b.params.includes(param)) continue;
-          const { before, after } = await page.evaluate<{ before: number; after: number }>(
-            `(${pageClick})(${i}, "${param}", ${JSON.stringify(selector)})`,
+          // The real mouse (DevTools input events), as a reader's hover and click arrive.
+          const at = await page.evaluate<{ x: number; y: number }>(
+            `(${pageTarget})(${i}, ${JSON.stringify(selector)})`,
           );
+          const before = await page.evaluate<number>(`(${pageStore})(${i}, "${param}")`);
+          await page.send("Input.dispatchMouseEvent", { type: "mouseMoved", ...at });
+          if (param === CELL_SELECTION_PARAM) {
+            // The heatmap's tooltip says what the cell holds (vega-tooltip shows it on hover).
+            const text = await page.waitFor<string | null>(
+              `(${pageTooltip})()`,
+              5_000,
+              `chart ${i}'s tooltip on hovering a cell`,
+            ).catch(() => null);
+            if (text) result.tooltips.push({ chart: i, title: b.title, text });
+            else {
+              result.failures.push(
+                `${name}: chart ${i} ("${b.title}"): no tooltip on hovering a heatmap cell`,
+              );
+            }
+          }
+          for (const type of ["mousePressed", "mouseReleased"]) {
+            await page.send("Input.dispatchMouseEvent", {
+              type,
+              ...at,
+              button: "left",
+              buttons: type === "mousePressed" ? 1 : 0,
+              clickCount: 1,
+            });
+          }
+          const after = await page.evaluate<number>(`(${pageStore})(${i}, "${param}")`);
           result.selections.push({ chart: i, title: b.title, param, before, after });
           if (!(before === 0 && after === 1)) {
             result.failures.push(
