@@ -86,6 +86,22 @@ export const SETTINGS = {
     default: "`/usr/bin/python3`",
     description: "the Python with PyTorch that `deno task bench` compares against",
   },
+  KD_CHROMIUM: {
+    values: "a Chromium executable",
+    default: "`/usr/bin/chromium` (Debian's)",
+    description: "the headless browser of `deno task browser-test` and the browser tests",
+  },
+  KD_JUPYTER_NOTEBOOK: {
+    values: "a `jupyter-notebook` executable",
+    default: "`/usr/bin/jupyter-notebook` (Debian's)",
+    description: "the classic Notebook server `deno task browser-test` runs notebook 03 in",
+  },
+  KD_REQUIRE_BROWSER: {
+    values: "`1`/`true` or `0`/`false`",
+    default: "off",
+    description:
+      "browser tests fail instead of skipping where Chromium or nbconvert is missing (CI)",
+  },
   KD_NB_CELL_TIMEOUT: {
     values: "seconds",
     default: "`1800`",

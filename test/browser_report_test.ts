@@ -16,6 +16,7 @@ import { heatmapChart } from "../lib/charts/heatmap.ts";
 import { type ChartSpec, VEGA_LITE_MIME } from "../lib/charts/spec.ts";
 import { temperatureSliderChart } from "../lib/charts/temperature.ts";
 import { chartBundle } from "../lib/notebook/display.ts";
+import { settingIsOn } from "../lib/settings.ts";
 import { Browser, haveChromium, type Page } from "../scripts/browser/cdp.ts";
 import { chartBundles, checkReport, type ReportResult } from "../scripts/browser/report_check.ts";
 import { machineProbes, VENV_DIR } from "../scripts/jupyter_setup.ts";
@@ -30,7 +31,7 @@ if (ignore) {
   const why = `${!chromium ? "no Chromium (KD_CHROMIUM)" : ""}` +
     `${!chromium && !python ? " and " : ""}${!python ? "no Python with nbconvert" : ""}`;
   // .ci/run sets KD_REQUIRE_BROWSER where both are installed: a skip there would hide a failure.
-  if (Deno.env.get("KD_REQUIRE_BROWSER")) {
+  if (settingIsOn("KD_REQUIRE_BROWSER")) {
     throw new Error(`browser report tests cannot run: ${why}`);
   }
   console.log(`browser report tests skipped: ${why}`);

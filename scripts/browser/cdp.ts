@@ -8,13 +8,14 @@
  * The browser runs with a throwaway profile and may resolve no host name but 127.0.0.1, so a page
  * that tries the network fails visibly instead of passing on a machine that happens to be online.
  */
+import { readSetting } from "../../lib/settings.ts";
 import type { DemoPage, OpenPage } from "../demo/browser_check.ts";
 
 /** Debian's package; KD_CHROMIUM names another binary. */
 export const DEFAULT_CHROMIUM = "/usr/bin/chromium";
 
 export function chromiumPath(): string {
-  return Deno.env.get("KD_CHROMIUM") ?? DEFAULT_CHROMIUM;
+  return readSetting("KD_CHROMIUM") ?? DEFAULT_CHROMIUM;
 }
 
 export async function haveChromium(path: string = chromiumPath()): Promise<boolean> {

@@ -12,11 +12,12 @@
  * never in the committed notebook.
  */
 import { basename, join } from "node:path";
+import { readSetting } from "../../lib/settings.ts";
 import type { Page } from "./cdp.ts";
 
 /** Debian's jupyter-notebook; KD_JUPYTER_NOTEBOOK names another. */
 export function jupyterNotebookPath(): string {
-  return Deno.env.get("KD_JUPYTER_NOTEBOOK") ?? "/usr/bin/jupyter-notebook";
+  return readSetting("KD_JUPYTER_NOTEBOOK") ?? "/usr/bin/jupyter-notebook";
 }
 
 /**

@@ -12,6 +12,7 @@
  * Both run unless one is named. Exits 1 naming every failure.
  */
 import { basename, join } from "node:path";
+import { readSetting } from "../../lib/settings.ts";
 import { describeRegistration, registerDenoKernel } from "../deno_kernel.ts";
 import { Browser, chromiumPath, haveChromium } from "./cdp.ts";
 import { jupyterNotebookPath, runNotebookInJupyter } from "./jupyter_page.ts";
@@ -116,7 +117,7 @@ async function checkJupyter(browser: Browser, failures: string[]): Promise<void>
       root: ROOT,
       notebook: JUPYTER_NOTEBOOK,
       expectDeno: registration.deno,
-      env: { KD_PROFILE: Deno.env.get("KD_PROFILE") ?? "quick" },
+      env: { KD_PROFILE: readSetting("KD_PROFILE") ?? "quick" },
       screenshot: join(SCREENSHOTS, `jupyter-${basename(JUPYTER_NOTEBOOK, ".ipynb")}.png`),
       log: console.log,
     });

@@ -4,9 +4,9 @@
  * the browser must equal the library's in Deno for that image; the page must have fetched nothing
  * from another host. A screenshot goes to build/screenshots/demo.png.
  *
- * The browser is driven through a small page interface (`DemoBrowser`), which the project's
- * DevTools-protocol client (scripts/browser/cdp.ts) is to provide; this file does not speak the
- * protocol itself.
+ * The browser is driven through a small page interface (`DemoPage`), which the project's
+ * DevTools-protocol client provides (`openDemoPage` in scripts/browser/cdp.ts). Run by
+ * test/demo_browser_test.ts; `deno run -A scripts/demo/browser_check.ts` checks build/demo/models.
  */
 import { join } from "node:path";
 import { select } from "../../lib/data/dataset.ts";
@@ -109,24 +109,9 @@ export async function checkDemoInBrowser(
 }
 
 if (import.meta.main) {
-  // The DevTools client comes from issue 13's scripts/browser/cdp.ts; its adapter goes here.
-  const cdpPath = new URL("../browser/cdp.ts", import.meta.url);
-  let cdp: { openDemoPage?: OpenPage };
-  try {
-    cdp = await import(cdpPath.href);
-  } catch (e) {
-    console.error(
-      `${cdpPath.pathname} could not be imported (${(e as Error).message}); the demo's browser ` +
-        `check needs the project's DevTools client`,
-    );
-    Deno.exit(2);
-  }
-  if (!cdp.openDemoPage) {
-    console.error(`${cdpPath.pathname} has no openDemoPage(url): DemoPage adapter yet`);
-    Deno.exit(2);
-  }
+  const { openDemoPage } = await import("../browser/cdp.ts");
   const manifest = await prepareDemoModels();
-  const agreement = await checkDemoInBrowser(cdp.openDemoPage, {
+  const agreement = await checkDemoInBrowser(openDemoPage, {
     modelsDir: new URL("../../build/demo/models", import.meta.url).pathname,
   });
   console.log(

@@ -111,25 +111,5 @@ document.getElementById("clear").addEventListener("click", () => {
   if (loaded.length) classify();
 });
 
-/**
- * For scripted checks: `#pixels=<784 values as base64 bytes>` paints that image once the models
- * are loaded and writes every model's verdict as JSON into #results (read with --dump-dom).
- */
-function fromHash() {
-  const match = location.hash.match(/^#pixels=([A-Za-z0-9+/=]+)$/);
-  if (!match) return;
-  const bytes = Uint8Array.from(atob(match[1]), (c) => c.charCodeAt(0));
-  drawPixels(bytes);
-  const out = document.createElement("pre");
-  out.id = "results";
-  out.textContent = JSON.stringify({
-    results: classify(),
-    resources: performance.getEntriesByType("resource").map((e) => e.name),
-    origin: location.origin,
-  });
-  document.body.append(out);
-}
-
 // For scripted checks (the browser test): wait for `ready`, draw, classify.
-const ready = start().then(fromHash);
-globalThis.demo = { ready, drawPixels, readPixels, classify, clear: clearPad };
+globalThis.demo = { ready: start(), drawPixels, readPixels, classify, clear: clearPad };
