@@ -162,9 +162,12 @@ if (timer) {
   if (layer) {
     // A native kernel hands what it does not cover to wasm: the profile must show how much.
     const after = nativeKernelCounts();
-    const callsPerStep = (k: NativeKernelName | "fallback") =>
+    const callsPerStep = (k: NativeKernelName | "fallback" | "small") =>
       (after[k] - countsBefore[k]) / batches;
     const ran = NATIVE_KERNELS.map((k) => `${k} ${callsPerStep(k)}`).join(", ");
-    console.log(`native calls/step: ${ran}; fell back to wasm ${callsPerStep("fallback")}`);
+    console.log(
+      `native calls/step: ${ran}; fell back to wasm ${callsPerStep("fallback")}; ` +
+        `left to wasm for their size ${callsPerStep("small")}`,
+    );
   }
 }

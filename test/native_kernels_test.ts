@@ -59,15 +59,15 @@ function bothPaths(fn: () => tf.Tensor[]): { native: Float32Array[]; wasm: Float
   }
 }
 
-/** How many native kernel calls `fn` made, fallbacks excluded. */
-function nativeCalls(fn: () => void): { native: number; fallback: number } {
+/** How many native kernel calls `fn` made, and how many ops it left to wasm and why. */
+function nativeCalls(fn: () => void): { native: number; fallback: number; small: number } {
   const before = nativeKernelCounts();
   fn();
   const after = nativeKernelCounts();
-  const { fallback: f0, ...b } = before;
-  const { fallback: f1, ...a } = after;
+  const { fallback: f0, small: s0, ...b } = before;
+  const { fallback: f1, small: s1, ...a } = after;
   const sum = (o: Record<string, number>) => Object.values(o).reduce((x, y) => x + y, 0);
-  return { native: sum(a) - sum(b), fallback: f1 - f0 };
+  return { native: sum(a) - sum(b), fallback: f1 - f0, small: s1 - s0 };
 }
 
 interface ConvCase {
@@ -160,6 +160,66 @@ Deno.test({
   },
 });
 
+/** Bit patterns, with −0 read as +0 (ReLU may give either; nothing downstream can tell). */
+function bits(v: Float32Array): Uint32Array {
+  return Uint32Array.from(
+    new Uint32Array(v.buffer, v.byteOffset, v.length),
+    (b) => b === 0x8000_0000 ? 0 : b,
+  );
+}
+
+Deno.test({
+  name:
+    "native element-wise kernels (bias add, products, ReLU, max pool) equal the wasm path bit for bit",
+  ignore,
+  fn() {
+    // Channel counts 13 and 16, odd spatial sizes, a row as [C] and as [1, 1, 1, C], either
+    // order, and a scalar as [] and as [1, 1, 1, 1].
+    const x = random([3, 29, 23, 13], 1);
+    const y = random([3, 29, 23, 13], 2);
+    const row = random([13], 3);
+    const x16 = random([2, 31, 31, 16], 4);
+    const ops = () => [
+      tf.add(x, row),
+      tf.add(row, x),
+      tf.add(x, tf.reshape(row, [1, 1, 1, 13])),
+      tf.sub(x, row),
+      tf.mul(row, x),
+      tf.mul(x, tf.scalar(0.37)),
+      tf.sub(x, tf.reshape(tf.scalar(1.5), [1, 1, 1, 1])),
+      tf.add(x, y),
+      tf.sub(x, y),
+      tf.mul(x, y),
+      tf.relu(x),
+      tf.maxPool(x16 as tf.Tensor4D, 2, 2, "valid"),
+      tf.maxPool(x16 as tf.Tensor4D, 3, 2, "same"),
+      tf.maxPool(x as tf.Tensor4D, 3, 1, "same"),
+    ];
+    let out!: { native: Float32Array[]; wasm: Float32Array[] };
+    const calls = nativeCalls(() => (out = bothPaths(ops)));
+    assert.deepEqual(calls, { native: 14, fallback: 0, small: 0 });
+    out.native.forEach((v, i) => assert.deepEqual(bits(v), bits(out.wasm[i]), `op ${i}`));
+    tf.dispose([x, y, row, x16]);
+  },
+});
+
+Deno.test({
+  name:
+    "element-wise ops the native kernels leave to wasm: small tensors, a row minus a tensor, int32",
+  ignore,
+  fn() {
+    const calls = nativeCalls(() =>
+      tf.tidy(() => {
+        tf.add(random([100, 10], 1), random([10], 2)).dataSync(); // below NATIVE_ELEMENTWISE_MIN
+        tf.sub(random([64], 3), random([4, 16, 16, 64], 4)).dataSync(); // the row first: not a − b
+        tf.add(tf.ones([200, 200], "int32"), tf.ones([200, 200], "int32")).dataSync();
+        tf.relu(random([4, 10], 5)).dataSync();
+      })
+    );
+    assert.deepEqual(calls, { native: 0, fallback: 2, small: 2 });
+  },
+});
+
 Deno.test({
   name: "what the native kernels do not cover falls back to wasm (a prelu activation)",
   ignore,
@@ -174,7 +234,7 @@ Deno.test({
         }).dataSync();
       })
     );
-    assert.deepEqual(calls, { native: 0, fallback: 1 });
+    assert.deepEqual(calls, { native: 0, fallback: 1, small: 0 });
   },
 });
 

@@ -48,8 +48,12 @@ Deno.test({
       "matMul Bᵀ",
       "matMul Aᵀ",
       "matMul Aᵀ Bᵀ",
+      "binary add (row)",
+      "binary mul",
+      "relu",
+      "maxPool",
     ]);
-    assert.equal(verdict.impls.length, 4, verdict.impls.join("; "));
+    assert.equal(verdict.impls.length, 7, verdict.impls.join("; "));
   },
 });
 

@@ -118,7 +118,52 @@ export interface MatMulShape {
   batchB?: number;
 }
 
-export type KernelName = "conv2dForward" | "conv2dBackwardData" | "conv2dBackwardFilter" | "matMul";
+/** A 2-D max or average pooling window's geometry over NHWC (pads spelled out, as tfjs's Conv2DInfo has them). */
+export interface Pool2DParams {
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  channels: number;
+  outHeight: number;
+  outWidth: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  padTop: number;
+  padLeft: number;
+  padBottom: number;
+  padRight: number;
+}
+
+/** The element-wise binary operations `binary()` runs. */
+export type BinaryOp = "add" | "sub" | "mul";
+
+const BINARY_ALG: Record<BinaryOp, number> = {
+  add: AlgKind.binaryAdd,
+  sub: AlgKind.binarySub,
+  mul: AlgKind.binaryMul,
+};
+
+/**
+ * `binary()`'s operands: a and out hold `rows · columns` values; b holds as
+ * many (`broadcastRow` false) or one row of `columns` repeated down the rows
+ * (a bias along the last axis).
+ */
+export interface BinaryShape {
+  rows: number;
+  columns: number;
+  broadcastRow: boolean;
+}
+
+export type KernelName =
+  | "conv2dForward"
+  | "conv2dBackwardData"
+  | "conv2dBackwardFilter"
+  | "matMul"
+  | "binary"
+  | "relu"
+  | "maxPool";
 
 /** What one cached kernel runs on: for `describe()`. */
 export interface PrimitiveInfo {
@@ -217,6 +262,28 @@ function convShape(p: Conv2DParams): string {
     `${p.filterHeight}x${p.filterWidth} s${p.strideHeight},${p.strideWidth} ` +
     `p${p.padTop},${p.padLeft},${p.padBottom},${p.padRight} ` +
     `d${p.dilationHeight},${p.dilationWidth} →${p.outChannels} (${p.outHeight}x${p.outWidth})`;
+}
+
+function checkPool(p: Pool2DParams): void {
+  const { padTop, padLeft, padBottom, padRight, ...sizes } = p;
+  expectPositive("maxPool", sizes);
+  expectPositive("maxPool", { padTop, padLeft, padBottom, padRight }, 0);
+  const out = (size: number, k: number, s: number, pads: number) =>
+    Math.floor((size + pads - k) / s) + 1;
+  const h = out(p.inHeight, p.filterHeight, p.strideHeight, padTop + padBottom);
+  const w = out(p.inWidth, p.filterWidth, p.strideWidth, padLeft + padRight);
+  if (h !== p.outHeight || w !== p.outWidth) {
+    throw new RangeError(
+      `maxPool: output ${p.outHeight}x${p.outWidth} does not follow from the input, window, ` +
+        `strides and pads (${h}x${w})`,
+    );
+  }
+}
+
+function poolShape(p: Pool2DParams): string {
+  return `${p.batch}x${p.inHeight}x${p.inWidth}x${p.channels} ` +
+    `${p.filterHeight}x${p.filterWidth} s${p.strideHeight},${p.strideWidth} ` +
+    `p${p.padTop},${p.padLeft},${p.padBottom},${p.padRight} (${p.outHeight}x${p.outWidth})`;
 }
 
 /** Builds one cache entry: the memories, primitives and reorders of one kernel on one shape. */
@@ -669,6 +736,106 @@ export class OneDnnKernels {
       builder.execute(pd, args);
     });
     this.#run(entry, bias ? [a, b, bias, c] : [a, b, c]);
+  }
+
+  /**
+   * out = a op b element by element (see `BinaryShape`). Exact float32
+   * arithmetic, one rounding per element, so the result is bit for bit the
+   * wasm kernels'; what the native path adds is both cores and wider vectors.
+   */
+  binary(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array, shape: BinaryShape) {
+    this.#alive();
+    const { rows, columns, broadcastRow } = shape;
+    expectPositive(`binary ${op}`, { rows, columns });
+    const n = rows * columns;
+    expectLength("a", a, n);
+    expectLength("b", b, broadcastRow ? columns : n);
+    expectLength("out", out, n);
+    const key = `${op} ${rows}x${columns}${broadcastRow ? " + row" : ""}`;
+    const entry = this.#entry("binary", key, (builder) => {
+      // Same shapes as one flat run (oneDNN splits it over the threads); a broadcast row as 2-D.
+      const full = broadcastRow
+        ? builder.md([rows, columns], FormatTag.ab)
+        : builder.md([n], FormatTag.a);
+      const second = broadcastRow ? builder.md([1, columns], FormatTag.ab) : full;
+      const dst = broadcastRow
+        ? builder.md([rows, columns], FormatTag.ab)
+        : builder.md([n], FormatTag.a);
+      const desc = new Uint8Array(SIZEOF.binaryDesc);
+      check(
+        "dnnl_binary_desc_init",
+        this.#s.dnnl_binary_desc_init(desc, BINARY_ALG[op], full, second, dst),
+      );
+      const pd = builder.primitiveDesc(`binary ${op}`, desc, builder.attr(false), null);
+      builder.execute(pd, [
+        [Arg.src, builder.userMemory(full)],
+        [Arg.src1, builder.userMemory(second)],
+        [Arg.dst, builder.userMemory(dst)],
+      ]);
+    });
+    this.#run(entry, [a, b, out]);
+  }
+
+  /** y = max(x, 0) element by element (exact, as the wasm kernel; a negative input may give −0). */
+  relu(x: Float32Array, y: Float32Array): void {
+    this.#alive();
+    expectPositive("relu", { length: x.length });
+    expectLength("y", y, x.length);
+    const entry = this.#entry("relu", `${x.length}`, (builder) => {
+      const data = builder.md([x.length], FormatTag.a);
+      const desc = new Uint8Array(SIZEOF.eltwiseDesc);
+      check(
+        "dnnl_eltwise_forward_desc_init",
+        this.#s.dnnl_eltwise_forward_desc_init(
+          desc,
+          PropKind.forwardInference,
+          AlgKind.eltwiseRelu,
+          data,
+          0,
+          0,
+        ),
+      );
+      const pd = builder.primitiveDesc("eltwise relu", desc, builder.attr(false), null);
+      builder.execute(pd, [[Arg.src, builder.userMemory(data)], [
+        Arg.dst,
+        builder.userMemory(data),
+      ]]);
+    });
+    this.#run(entry, [x, y]);
+  }
+
+  /** y = the maximum of each pooling window of x (NHWC; padding never wins, as in tfjs). */
+  maxPool(p: Pool2DParams, x: Float32Array, y: Float32Array): void {
+    this.#alive();
+    checkPool(p);
+    expectLength("x", x, p.batch * p.inHeight * p.inWidth * p.channels);
+    expectLength("y", y, p.batch * p.outHeight * p.outWidth * p.channels);
+    const entry = this.#entry("maxPool", poolShape(p), (builder) => {
+      const src = builder.md([p.batch, p.channels, p.inHeight, p.inWidth], FormatTag.nhwc);
+      const dst = builder.md([p.batch, p.channels, p.outHeight, p.outWidth], FormatTag.nhwc);
+      const desc = new Uint8Array(SIZEOF.poolingV2Desc);
+      check(
+        "dnnl_pooling_v2_forward_desc_init",
+        this.#s.dnnl_pooling_v2_forward_desc_init(
+          desc,
+          PropKind.forwardInference,
+          AlgKind.poolingMax,
+          src,
+          dst,
+          dims([p.strideHeight, p.strideWidth]),
+          dims([p.filterHeight, p.filterWidth]),
+          dims([0, 0]),
+          dims([p.padTop, p.padLeft]),
+          dims([p.padBottom, p.padRight]),
+        ),
+      );
+      const pd = builder.primitiveDesc("max pooling", desc, builder.attr(false), null);
+      builder.execute(pd, [[Arg.src, builder.userMemory(src)], [
+        Arg.dst,
+        builder.userMemory(dst),
+      ]]);
+    });
+    this.#run(entry, [x, y]);
   }
 
   #alive(): void {

@@ -102,6 +102,32 @@ export const ONEDNN_SYMBOLS = {
     ],
     result: "i32",
   },
+  // (eltwise_desc*, prop_kind, alg_kind, data, alpha, beta)
+  dnnl_eltwise_forward_desc_init: {
+    parameters: ["buffer", "i32", "i32", "buffer", "f32", "f32"],
+    result: "i32",
+  },
+  // (binary_desc*, alg_kind, src0, src1, dst)
+  dnnl_binary_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "buffer", "buffer"],
+    result: "i32",
+  },
+  // (pool_desc*, prop_kind, alg_kind, src, dst, strides, kernel, dilation, pad_l, pad_r)
+  dnnl_pooling_v2_forward_desc_init: {
+    parameters: [
+      "buffer",
+      "i32",
+      "i32",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
+    result: "i32",
+  },
   // (matmul_desc*, src, weights, bias, dst)
   dnnl_matmul_desc_init: {
     parameters: ["buffer", "buffer", "buffer", "pointer", "buffer"],
@@ -141,6 +167,9 @@ export const SIZEOF = {
   memoryDesc: 696,
   convolutionDesc: 5976,
   matmulDesc: 2800,
+  eltwiseDesc: 1416,
+  binaryDesc: 2096,
+  poolingV2Desc: 3288,
   /** `{ int arg; dnnl_memory_t memory; }`: the pointer sits at offset 8. */
   execArg: 16,
   /** `dnnl_dims_t`: int64_t[DNNL_MAX_NDIMS = 12]. */
@@ -172,11 +201,18 @@ export const STATUS_NAMES: Readonly<Record<number, string>> = {
 export const DataType = { f32: 3, u8: 6 } as const;
 
 /** Format tags: oneDNN's dims are always logical (N, C, H, W) / (O, I, H, W); the tag says the order in memory. */
-export const FormatTag = { any: 1, a: 2, nhwc: 20, hwio: 30 } as const;
+export const FormatTag = { any: 1, a: 2, ab: 3, nhwc: 20, hwio: 30 } as const;
 
 export const PropKind = { forwardTraining: 64, forwardInference: 96 } as const;
 
-export const AlgKind = { convolutionDirect: 1, eltwiseRelu: 31 } as const;
+export const AlgKind = {
+  convolutionDirect: 1,
+  eltwiseRelu: 31,
+  poolingMax: 511,
+  binaryAdd: 131056,
+  binaryMul: 131057,
+  binarySub: 131061,
+} as const;
 
 export const EngineKind = { cpu: 1 } as const;
 
@@ -198,6 +234,8 @@ export const Query = {
 /** `DNNL_ARG_*`: which memory an execution argument is. */
 export const Arg = {
   src: 1,
+  /** `DNNL_ARG_SRC_1`: a binary primitive's second operand (the first is `src`). */
+  src1: 2,
   dst: 17,
   weights: 33,
   bias: 41,

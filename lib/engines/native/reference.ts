@@ -3,7 +3,7 @@
  * self-test in the probe and the tests compare oneDNN against. Written from
  * the formulas, sharing nothing with the oneDNN code but the shape types.
  */
-import type { Conv2DParams, MatMulShape } from "./onednn.ts";
+import type { BinaryOp, BinaryShape, Conv2DParams, MatMulShape, Pool2DParams } from "./onednn.ts";
 
 type Numbers = ArrayLike<number>;
 
@@ -140,6 +140,44 @@ export function matMulReference(
 }
 
 /** max |actual − expected| / max |expected| (the absolute difference when expected is all 0). */
+/** a op b per element, b broadcast down the rows when `shape.broadcastRow`. */
+export function binaryReference(
+  op: BinaryOp,
+  a: Numbers,
+  b: Numbers,
+  shape: BinaryShape,
+): Float64Array {
+  const out = new Float64Array(shape.rows * shape.columns);
+  for (let i = 0; i < out.length; i++) {
+    const y = b[shape.broadcastRow ? i % shape.columns : i];
+    out[i] = op === "add" ? a[i] + y : op === "sub" ? a[i] - y : a[i] * y;
+  }
+  return out;
+}
+
+/** The largest value in each window of x (NHWC); taps in the padding are skipped. */
+export function maxPoolReference(p: Pool2DParams, x: Numbers): Float64Array {
+  const out = new Float64Array(p.batch * p.outHeight * p.outWidth * p.channels).fill(-Infinity);
+  for (let b = 0; b < p.batch; b++) {
+    for (let oh = 0; oh < p.outHeight; oh++) {
+      for (let ow = 0; ow < p.outWidth; ow++) {
+        const o = ((b * p.outHeight + oh) * p.outWidth + ow) * p.channels;
+        for (let fh = 0; fh < p.filterHeight; fh++) {
+          const ih = oh * p.strideHeight - p.padTop + fh;
+          if (ih < 0 || ih >= p.inHeight) continue;
+          for (let fw = 0; fw < p.filterWidth; fw++) {
+            const iw = ow * p.strideWidth - p.padLeft + fw;
+            if (iw < 0 || iw >= p.inWidth) continue;
+            const i = ((b * p.inHeight + ih) * p.inWidth + iw) * p.channels;
+            for (let c = 0; c < p.channels; c++) out[o + c] = Math.max(out[o + c], x[i + c]);
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
 export function relativeError(actual: Numbers, expected: Numbers): number {
   if (actual.length !== expected.length) {
     throw new RangeError(`lengths differ: ${actual.length} vs ${expected.length}`);

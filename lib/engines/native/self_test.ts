@@ -4,12 +4,14 @@
  * inputs lie in a SharedArrayBuffer at unaligned offsets, as tensors in the
  * threaded wasm heap do.
  */
-import type { Conv2DParams, MatMulShape, OneDnnKernels } from "./onednn.ts";
+import type { BinaryShape, Conv2DParams, MatMulShape, OneDnnKernels } from "./onednn.ts";
 import {
+  binaryReference,
   conv2dBackwardDataReference,
   conv2dBackwardFilterReference,
   conv2dForwardReference,
   matMulReference,
+  maxPoolReference,
   relativeError,
 } from "./reference.ts";
 
@@ -121,6 +123,49 @@ export function runSelfTest(kernels: OneDnnKernels): SelfTestReport {
       });
     }
   }
+  // The element-wise kernels: a bias row broadcast, a same-shape product, ReLU, and a
+  // max pool whose window runs into the padding (the conv shapes, reused).
+  const rowShape: BinaryShape = {
+    rows: yLen / p.outChannels,
+    columns: p.outChannels,
+    broadcastRow: true,
+  };
+  const [sum, product, rectified, pooled] = sharedViews([yLen, yLen, yLen, 2 * 4 * 3 * 3]);
+  kernels.binary("add", y, bias, sum, rowShape);
+  checks.push({
+    name: "binary add (row)",
+    relativeError: relativeError(sum, binaryReference("add", y, bias, rowShape)),
+  });
+  const same: BinaryShape = { rows: 1, columns: yLen, broadcastRow: false };
+  kernels.binary("mul", y, dy, product, same);
+  checks.push({
+    name: "binary mul",
+    relativeError: relativeError(product, binaryReference("mul", y, dy, same)),
+  });
+  kernels.relu(dy, rectified);
+  checks.push({
+    name: "relu",
+    relativeError: relativeError(rectified, Array.from(dy, (v) => Math.max(v, 0))),
+  });
+  const pool = {
+    batch: 2,
+    inHeight: 7,
+    inWidth: 6,
+    channels: 3,
+    outHeight: 4,
+    outWidth: 3,
+    filterHeight: 3,
+    filterWidth: 3,
+    strideHeight: 2,
+    strideWidth: 2,
+    padTop: 1,
+    padLeft: 0,
+    padBottom: 1,
+    padRight: 1,
+  };
+  kernels.maxPool(pool, x, pooled);
+  checks.push({ name: "maxPool", relativeError: relativeError(pooled, maxPoolReference(pool, x)) });
+
   const ok = checks.every((c) => c.relativeError <= TOLERANCE);
   const impls = kernels.describe().map((d) => `${d.kernel}: ${d.impl}`);
   return { ok, checks, impls: [...new Set(impls)] };

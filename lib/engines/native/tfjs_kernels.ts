@@ -1,12 +1,15 @@
 /**
  * The native layer of the wasm engine: tfjs kernels for the convolutions and
- * matrix products, run by oneDNN (onednn.ts) in place on the wasm heap. Every
- * other kernel stays on wasm, and each native kernel falls back to the wasm
- * kernel it replaces for what it does not cover (other dtypes, NCHW, groups,
- * activations other than ReLU, broadcasting beyond one shared operand).
+ * matrix products, and for the large element-wise operations around them (bias
+ * add, ReLU, max pooling, the products and differences of the backward pass),
+ * run by oneDNN (onednn.ts) in place on the wasm heap. Every other kernel stays
+ * on wasm, and each native kernel falls back to the wasm kernel it replaces for
+ * what it does not cover (other dtypes, NCHW, groups, activations other than
+ * ReLU, broadcasting beyond one shared operand or one row, tensors too small to
+ * repay a native call).
  */
 import * as tf from "@tensorflow/tfjs";
-import { conv2DParams, type OneDnnKernels } from "./onednn.ts";
+import { type BinaryOp, conv2DParams, type OneDnnKernels } from "./onednn.ts";
 import { asHeapBackend, type WasmHeapBackend } from "../wasm/kernels/wasm_heap.ts";
 
 const BACKEND = "wasm";
@@ -19,21 +22,39 @@ export const NATIVE_KERNELS = [
   "Conv2DBackpropFilter",
   "BatchMatMul",
   "_FusedMatMul",
+  "Add",
+  "Sub",
+  "Multiply",
+  "Relu",
+  "MaxPool",
 ] as const;
 export type NativeKernelName = typeof NATIVE_KERNELS[number];
 
-const counts: Record<NativeKernelName | "fallback", number> = {
+/** A Run's answer for a tensor too small to repay a native call: wasm runs it, not counted as a fallback. */
+const SMALL = Symbol("small");
+
+const counts: Record<NativeKernelName | "fallback" | "small", number> = {
   Conv2D: 0,
   FusedConv2D: 0,
   Conv2DBackpropInput: 0,
   Conv2DBackpropFilter: 0,
   BatchMatMul: 0,
   _FusedMatMul: 0,
+  Add: 0,
+  Sub: 0,
+  Multiply: 0,
+  Relu: 0,
+  MaxPool: 0,
   fallback: 0,
+  small: 0,
 };
 
-/** How often each native kernel ran, and how often one fell back to wasm (tests read it). */
-export function nativeKernelCounts(): Record<NativeKernelName | "fallback", number> {
+/**
+ * How often each native kernel ran, how often one fell back to wasm for what it
+ * does not cover (`fallback`), and how often an element-wise op was left to wasm
+ * for its size (`small`). Tests read it.
+ */
+export function nativeKernelCounts(): Record<NativeKernelName | "fallback" | "small", number> {
   return { ...counts };
 }
 
@@ -42,7 +63,7 @@ type Run = (
   backend: WasmHeapBackend,
   inputs: tf.NamedTensorInfoMap,
   attrs: tf.NamedAttrMap,
-) => tf.TensorInfo | undefined;
+) => tf.TensorInfo | undefined | typeof SMALL;
 
 const f32 = (backend: WasmHeapBackend, info: tf.TensorInfo) =>
   backend.typedArrayFromHeap(info) as Float32Array;
@@ -170,6 +191,96 @@ const matMul: Run = (kernels, backend, inputs, attrs) => {
     ));
 };
 
+/**
+ * Below this many elements an element-wise kernel stays on wasm: a native call
+ * costs a few microseconds of FFI and thread wake-up, more than the wasm
+ * kernel spends on a few thousand values.
+ */
+export const NATIVE_ELEMENTWISE_MIN = 16_384;
+
+const sameShape = (a: number[], b: number[]) =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
+
+/** A tensor that is one row of `columns` values: [C], [1, C], [1, 1, 1, C]… (a scalar for 1). */
+const isRow = (shape: number[], columns: number) =>
+  tf.util.sizeFromShape(shape) === columns &&
+  (columns === 1 || shape[shape.length - 1] === columns);
+
+const binary = (op: BinaryOp): Run => (kernels, backend, inputs) => {
+  let { a, b } = inputs as Record<string, tf.TensorInfo>;
+  if (!allFloat32(a, b) || a.shape.length === 0) return undefined;
+  // a + b and a · b are b + a and b · a: the full operand goes first.
+  if (op !== "sub" && tf.util.sizeFromShape(b.shape) > tf.util.sizeFromShape(a.shape)) {
+    [a, b] = [b, a];
+  }
+  const n = tf.util.sizeFromShape(a.shape);
+  const same = sameShape(a.shape, b.shape);
+  // One value for every element is a row of one: a column of n values plus it.
+  const columns = tf.util.sizeFromShape(b.shape) === 1 ? 1 : a.shape[a.shape.length - 1];
+  // A row broadcast must not change the output's rank: [C] + [N, H, W, C] is [N, H, W, C].
+  if (!same && !(isRow(b.shape, columns) && b.shape.length <= a.shape.length)) return undefined;
+  if (n < NATIVE_ELEMENTWISE_MIN) return SMALL;
+  return output(
+    backend,
+    [...a.shape],
+    (out) =>
+      kernels.binary(op, f32(backend, a), f32(backend, b), out, {
+        rows: n / columns,
+        columns,
+        broadcastRow: !same,
+      }),
+  );
+};
+
+const relu: Run = (kernels, backend, inputs) => {
+  const { x } = inputs as Record<string, tf.TensorInfo>;
+  if (!allFloat32(x)) return undefined;
+  if (tf.util.sizeFromShape(x.shape) < NATIVE_ELEMENTWISE_MIN) return SMALL;
+  return output(backend, [...x.shape], (y) => kernels.relu(f32(backend, x), y));
+};
+
+const maxPool: Run = (kernels, backend, inputs, attrs) => {
+  const { x } = inputs as Record<string, tf.TensorInfo>;
+  const a = attrs as unknown as {
+    filterSize: [number, number] | number;
+    strides: [number, number] | number;
+    pad: "valid" | "same" | number;
+    dimRoundingMode?: "floor" | "round" | "ceil";
+  };
+  if (!allFloat32(x) || x.shape.length !== 4) return undefined;
+  if (tf.util.sizeFromShape(x.shape) < NATIVE_ELEMENTWISE_MIN) return SMALL;
+  const info = tf.backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    a.filterSize,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+  );
+  const pad = info.padInfo;
+  return output(backend, info.outShape, (y) =>
+    kernels.maxPool(
+      {
+        batch: info.batchSize,
+        inHeight: info.inHeight,
+        inWidth: info.inWidth,
+        channels: info.inChannels,
+        outHeight: info.outHeight,
+        outWidth: info.outWidth,
+        filterHeight: info.filterHeight,
+        filterWidth: info.filterWidth,
+        strideHeight: info.strideHeight,
+        strideWidth: info.strideWidth,
+        padTop: pad.top,
+        padLeft: pad.left,
+        padBottom: pad.bottom,
+        padRight: pad.right,
+      },
+      f32(backend, x),
+      y,
+    ));
+};
+
 const RUNS: Record<NativeKernelName, Run> = {
   Conv2D: forward(false),
   FusedConv2D: forward(undefined),
@@ -177,6 +288,11 @@ const RUNS: Record<NativeKernelName, Run> = {
   Conv2DBackpropFilter: backwardFilter,
   BatchMatMul: matMul,
   _FusedMatMul: matMul,
+  Add: binary("add"),
+  Sub: binary("sub"),
+  Multiply: binary("mul"),
+  Relu: relu,
+  MaxPool: maxPool,
 };
 
 /** The wasm kernels ours replaced, to restore them and to fall back to. */
@@ -198,8 +314,8 @@ export function installNativeKernels(kernels: OneDnnKernels): void {
     const kernelFunc: tf.KernelFunc = (args) => {
       const backend = asHeapBackend(args.backend);
       const out = backend && run(kernels, backend, args.inputs, args.attrs ?? {});
-      if (out === undefined) {
-        counts.fallback++;
+      if (out === undefined || out === SMALL) {
+        counts[out === SMALL ? "small" : "fallback"]++;
         return wasm.kernelFunc(args);
       }
       counts[name]++;
