@@ -1,12 +1,12 @@
 /**
  * Training-speed probe: a library model (the notebook-01 teacher by default, or
- * notebook 04's DeepNN) on random data, one training step as `fit` takes it
+ * notebook 04's DeepNN or LightNN) on random data, one training step as `fit` takes it
  * (cross-entropy, the default Adam), on the wasm backend with our kernels and,
  * where the machine has a proved library, the native layer (oneDNN for the
  * convolutions and matrix products); `KD_NATIVE=0` gives the pure wasm path.
  * The header says which path ran.
  *
- *   deno run -A scripts/speed_probe.ts [--model teacher|deepnn] [--batches 10] [--warmup 2]
+ *   deno run -A scripts/speed_probe.ts [--model teacher|deepnn|lightnn] [--batches 10] [--warmup 2]
  *     [--profile [--shapes]] [--backend cpu]
  *
  * --profile times every kernel (self time, nested kernel calls excluded) and
@@ -26,7 +26,7 @@ import {
 } from "../lib/engines/native/tfjs_kernels.ts";
 import { crossEntropy } from "../lib/distill/losses.ts";
 import { forward } from "../lib/distill/outputs.ts";
-import { cifarDeepNN, mnistTeacher } from "../lib/models/mod.ts";
+import { cifarDeepNN, cifarLightNN, mnistTeacher } from "../lib/models/mod.ts";
 
 const { values: opts } = parseArgs({
   args: Deno.args,
@@ -42,6 +42,7 @@ const { values: opts } = parseArgs({
 const MODELS: Record<string, { build: () => tf.LayersModel; shape: number[]; batch: number }> = {
   teacher: { build: () => mnistTeacher({ seed: 0 }), shape: [28, 28, 1], batch: 100 },
   deepnn: { build: () => cifarDeepNN({ seed: 0 }), shape: [32, 32, 3], batch: 128 },
+  lightnn: { build: () => cifarLightNN({ seed: 0 }), shape: [32, 32, 3], batch: 128 },
 };
 const chosen = MODELS[opts.model];
 if (chosen === undefined) {

@@ -204,6 +204,26 @@ Deno.test({
 });
 
 Deno.test({
+  name: "ReLU's gradient as one native kernel equals tfjs's dy · step(x) bit for bit",
+  ignore,
+  fn() {
+    const x = random([4, 33, 17, 13], 1);
+    const w = random([4, 33, 17, 13], 2);
+    // x has exact zeros too, where step(x) is 0.
+    const xz = tf.relu(random([4, 33, 17, 13], 3));
+    const grads = () => [
+      tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.relu(v), w)))(x),
+      tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.relu(v), w)))(xz),
+    ];
+    const before = nativeKernelCounts().KdReluGrad;
+    const out = bothPaths(grads);
+    assert.equal(nativeKernelCounts().KdReluGrad - before, 2);
+    out.native.forEach((v, i) => assert.deepEqual(bits(v), bits(out.wasm[i]), `gradient ${i}`));
+    tf.dispose([x, w, xz]);
+  },
+});
+
+Deno.test({
   name:
     "element-wise ops the native kernels leave to wasm: small tensors, a row minus a tensor, int32",
   ignore,

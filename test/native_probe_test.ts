@@ -51,9 +51,10 @@ Deno.test({
       "binary add (row)",
       "binary mul",
       "relu",
+      "reluGrad",
       "maxPool",
     ]);
-    assert.equal(verdict.impls.length, 7, verdict.impls.join("; "));
+    assert.equal(verdict.impls.length, 8, verdict.impls.join("; "));
   },
 });
 

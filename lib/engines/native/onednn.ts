@@ -163,6 +163,7 @@ export type KernelName =
   | "matMul"
   | "binary"
   | "relu"
+  | "reluGrad"
   | "maxPool";
 
 /** What one cached kernel runs on: for `describe()`. */
@@ -802,6 +803,42 @@ export class OneDnnKernels {
       ]]);
     });
     this.#run(entry, [x, y]);
+  }
+
+  /** dx = dy where x > 0, else dy · 0 (ReLU's gradient; exact, as dy · step(x) on wasm). */
+  reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void {
+    this.#alive();
+    expectPositive("reluGrad", { length: x.length });
+    expectLength("dy", dy, x.length);
+    expectLength("dx", dx, x.length);
+    const entry = this.#entry("reluGrad", `${x.length}`, (builder) => {
+      const data = builder.md([x.length], FormatTag.a);
+      const forward = new Uint8Array(SIZEOF.eltwiseDesc);
+      check(
+        "dnnl_eltwise_forward_desc_init (hint)",
+        this.#s.dnnl_eltwise_forward_desc_init(
+          forward,
+          PropKind.forwardTraining,
+          AlgKind.eltwiseRelu,
+          data,
+          0,
+          0,
+        ),
+      );
+      const hint = builder.primitiveDesc("eltwise relu hint", forward, null, null);
+      const desc = new Uint8Array(SIZEOF.eltwiseDesc);
+      check(
+        "dnnl_eltwise_backward_desc_init",
+        this.#s.dnnl_eltwise_backward_desc_init(desc, AlgKind.eltwiseRelu, data, data, 0, 0),
+      );
+      const pd = builder.primitiveDesc("eltwise relu backward", desc, builder.attr(false), hint);
+      builder.execute(pd, [
+        [Arg.diffDst, builder.userMemory(data)],
+        [Arg.src, builder.userMemory(data)],
+        [Arg.diffSrc, builder.userMemory(data)],
+      ]);
+    });
+    this.#run(entry, [dy, x, dx]);
   }
 
   /** y = the maximum of each pooling window of x (NHWC; padding never wins, as in tfjs). */

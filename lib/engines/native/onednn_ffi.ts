@@ -107,6 +107,11 @@ export const ONEDNN_SYMBOLS = {
     parameters: ["buffer", "i32", "i32", "buffer", "f32", "f32"],
     result: "i32",
   },
+  // (eltwise_desc*, alg_kind, diff_data, data, alpha, beta)
+  dnnl_eltwise_backward_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "buffer", "f32", "f32"],
+    result: "i32",
+  },
   // (binary_desc*, alg_kind, src0, src1, dst)
   dnnl_binary_desc_init: {
     parameters: ["buffer", "i32", "buffer", "buffer", "buffer"],

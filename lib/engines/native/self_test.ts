@@ -130,7 +130,13 @@ export function runSelfTest(kernels: OneDnnKernels): SelfTestReport {
     columns: p.outChannels,
     broadcastRow: true,
   };
-  const [sum, product, rectified, pooled] = sharedViews([yLen, yLen, yLen, 2 * 4 * 3 * 3]);
+  const [sum, product, rectified, passed, pooled] = sharedViews([
+    yLen,
+    yLen,
+    yLen,
+    yLen,
+    2 * 4 * 3 * 3,
+  ]);
   kernels.binary("add", y, bias, sum, rowShape);
   checks.push({
     name: "binary add (row)",
@@ -146,6 +152,11 @@ export function runSelfTest(kernels: OneDnnKernels): SelfTestReport {
   checks.push({
     name: "relu",
     relativeError: relativeError(rectified, Array.from(dy, (v) => Math.max(v, 0))),
+  });
+  kernels.reluGrad(y, dy, passed);
+  checks.push({
+    name: "reluGrad",
+    relativeError: relativeError(passed, Array.from(y, (g, i) => dy[i] > 0 ? g : 0)),
   });
   const pool = {
     batch: 2,

@@ -11,11 +11,12 @@
 import * as tf from "@tensorflow/tfjs";
 import { type BinaryOp, conv2DParams, type OneDnnKernels } from "./onednn.ts";
 import { asHeapBackend, type WasmHeapBackend } from "../wasm/kernels/wasm_heap.ts";
+import { RELU_GRAD } from "../../ops/relu_grad.ts";
 
 const BACKEND = "wasm";
 
-/** The tfjs kernels the native layer serves. */
-export const NATIVE_KERNELS = [
+/** The tfjs kernels the native layer replaces, each keeping the wasm kernel as its fallback. */
+const WRAPPED_KERNELS = [
   "Conv2D",
   "FusedConv2D",
   "Conv2DBackpropInput",
@@ -28,6 +29,14 @@ export const NATIVE_KERNELS = [
   "Relu",
   "MaxPool",
 ] as const;
+type WrappedKernelName = typeof WRAPPED_KERNELS[number];
+
+/**
+ * The kernels the native layer serves: the wrapped tfjs kernels, and kernels of
+ * the project's own ops (lib/ops/) that have no wasm kernel: where the layer is
+ * off, those ops compose themselves from stock kernels.
+ */
+export const NATIVE_KERNELS = [...WRAPPED_KERNELS, RELU_GRAD] as const;
 export type NativeKernelName = typeof NATIVE_KERNELS[number];
 
 /** A Run's answer for a tensor too small to repay a native call: wasm runs it, not counted as a fallback. */
@@ -45,6 +54,7 @@ const counts: Record<NativeKernelName | "fallback" | "small", number> = {
   Multiply: 0,
   Relu: 0,
   MaxPool: 0,
+  KdReluGrad: 0,
   fallback: 0,
   small: 0,
 };
@@ -281,7 +291,22 @@ const maxPool: Run = (kernels, backend, inputs, attrs) => {
     ));
 };
 
-const RUNS: Record<NativeKernelName, Run> = {
+/** KdReluGrad: lib/ops/relu_grad.ts calls it only for float32 tensors of one shape, large ones. */
+function reluGradKernel(kernels: OneDnnKernels): tf.KernelFunc {
+  return (args) => {
+    const backend = asHeapBackend(args.backend);
+    if (backend === undefined) throw new Error(`${RELU_GRAD} runs on the wasm backend only`);
+    const { dy, x } = args.inputs as Record<string, tf.TensorInfo>;
+    counts.KdReluGrad++;
+    return output(
+      backend,
+      [...x.shape],
+      (dx) => kernels.reluGrad(f32(backend, dy), f32(backend, x), dx),
+    );
+  };
+}
+
+const RUNS: Record<WrappedKernelName, Run> = {
   Conv2D: forward(false),
   FusedConv2D: forward(undefined),
   Conv2DBackpropInput: backwardData,
@@ -296,7 +321,7 @@ const RUNS: Record<NativeKernelName, Run> = {
 };
 
 /** The wasm kernels ours replaced, to restore them and to fall back to. */
-let replaced: Map<NativeKernelName, tf.KernelConfig> | undefined;
+let replaced: Map<WrappedKernelName, tf.KernelConfig> | undefined;
 
 /**
  * Serves the `NATIVE_KERNELS` from `kernels` on the wasm backend, each falling
@@ -306,7 +331,12 @@ let replaced: Map<NativeKernelName, tf.KernelConfig> | undefined;
 export function installNativeKernels(kernels: OneDnnKernels): void {
   uninstallNativeKernels();
   replaced = new Map();
-  for (const name of NATIVE_KERNELS) {
+  tf.registerKernel({
+    kernelName: RELU_GRAD,
+    backendName: BACKEND,
+    kernelFunc: reluGradKernel(kernels),
+  });
+  for (const name of WRAPPED_KERNELS) {
     const wasm = tf.getKernel(name, BACKEND);
     if (wasm === undefined) throw new Error(`the wasm backend has no ${name} kernel to wrap`);
     replaced.set(name, wasm);
@@ -335,6 +365,7 @@ export function installNativeKernels(kernels: OneDnnKernels): void {
 /** Puts the wasm kernels back (the native layer off); a no-op when it is not installed. */
 export function uninstallNativeKernels(): void {
   if (replaced === undefined) return;
+  tf.unregisterKernel(RELU_GRAD, BACKEND);
   for (const [name, wasm] of replaced) {
     tf.unregisterKernel(name, BACKEND);
     tf.registerKernel(wasm);
