@@ -102,6 +102,27 @@ export function conv2DParams(info: Conv2DInfoLike): Conv2DParams {
   };
 }
 
+/** A pooling window's geometry from a tfjs Conv2DInfo (as computePool2DInfo gives it), field by field. */
+export function pool2DParams(info: Conv2DInfoLike): Pool2DParams {
+  const { padInfo: pad } = info;
+  return {
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    channels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    padTop: pad.top,
+    padLeft: pad.left,
+    padBottom: pad.bottom,
+    padRight: pad.right,
+  };
+}
+
 /**
  * `c[i] = op(a[i]) · op(b[i])` for i < batch, row-major like tfjs's
  * BatchMatMul: a is [batch, m, k] ([batch, k, m] when transposeA), b is

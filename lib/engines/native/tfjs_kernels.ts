@@ -9,7 +9,7 @@
  * repay a native call).
  */
 import * as tf from "@tensorflow/tfjs";
-import { type BinaryOp, conv2DParams, type OneDnnKernels } from "./onednn.ts";
+import { type BinaryOp, conv2DParams, type OneDnnKernels, pool2DParams } from "./onednn.ts";
 import { asHeapBackend, type WasmHeapBackend } from "../wasm/kernels/wasm_heap.ts";
 import { RELU_GRAD } from "../../ops/relu_grad.ts";
 
@@ -267,28 +267,11 @@ const maxPool: Run = (kernels, backend, inputs, attrs) => {
     a.pad,
     a.dimRoundingMode,
   );
-  const pad = info.padInfo;
-  return output(backend, info.outShape, (y) =>
-    kernels.maxPool(
-      {
-        batch: info.batchSize,
-        inHeight: info.inHeight,
-        inWidth: info.inWidth,
-        channels: info.inChannels,
-        outHeight: info.outHeight,
-        outWidth: info.outWidth,
-        filterHeight: info.filterHeight,
-        filterWidth: info.filterWidth,
-        strideHeight: info.strideHeight,
-        strideWidth: info.strideWidth,
-        padTop: pad.top,
-        padLeft: pad.left,
-        padBottom: pad.bottom,
-        padRight: pad.right,
-      },
-      f32(backend, x),
-      y,
-    ));
+  return output(
+    backend,
+    info.outShape,
+    (y) => kernels.maxPool(pool2DParams(info), f32(backend, x), y),
+  );
 };
 
 /** KdReluGrad: lib/ops/relu_grad.ts calls it only for float32 tensors of one shape, large ones. */
