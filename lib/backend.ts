@@ -141,6 +141,11 @@ export async function ensureBackend(options: SelectBackendOptions = {}): Promise
  * tfjs-node not installed; conv gradients rewritten as forward convolutions".
  */
 export function describeBackend(choice: BackendChoice): string {
+  return `backend: ${backendLabel(choice)} — ${choice.reason}`;
+}
+
+/** The backend and what it runs on, e.g. "wasm (SIMD, 2 threads + native oneDNN 2.6.3, 2 threads)". */
+export function backendLabel(choice: BackendChoice): string {
   const detail = ENGINES[choice.name].detail();
-  return `backend: ${choice.name}${detail ? ` (${detail})` : ""} — ${choice.reason}`;
+  return `${choice.name}${detail ? ` (${detail})` : ""}`;
 }

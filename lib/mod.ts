@@ -12,6 +12,8 @@ export * as tf from "@tensorflow/tfjs";
 export {
   /** The engine in use and why it was chosen. */
   type BackendChoice,
+  /** The engine and what it runs on, for a table's title: "wasm (SIMD, 2 threads …)". */
+  backendLabel,
   /** The engines the library can start: tensorflow, wasm, cpu, webgpu. */
   type BackendName,
   /** One line naming the engine and why, for logs and notebooks. */

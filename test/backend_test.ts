@@ -64,7 +64,7 @@ Deno.test("without KD_BACKEND, wasm with our kernels is chosen here", async () =
     assert.match(
       describeBackend(choice),
       // The native layer adds its library to the parentheses and says whether it runs.
-      /^backend: wasm \((no )?SIMD, \d+ threads?( \+ native oneDNN [\d.]+, \d+ threads?)?\) — tfjs-node not installed; conv gradients rewritten as forward convolutions; (convolutions and matrix products native|no native library \(.+\))$/,
+      /^backend: wasm \((no )?SIMD, \d+ threads?( \+ native oneDNN [\d.]+, \d+ threads?)?\) — tfjs-node not installed; conv gradients rewritten as forward convolutions; (convolutions, matrix products, batch norm and large element-wise ops native|no native library \(.+\))$/,
     );
     assert.ok(tf.getKernel("Conv2DBackpropFilter", "wasm") !== undefined);
     // ensureBackend switches back after someone else changed the backend.

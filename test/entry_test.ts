@@ -11,6 +11,7 @@ const EXPECTED = [
   "tf",
   "BackendChoice",
   "BackendName",
+  "backendLabel",
   "describeBackend",
   "ensureBackend",
   "byProfile",

@@ -19,6 +19,7 @@ import {
 } from "../lib/engines/native/tfjs_kernels.ts";
 import { cifarDeepNN, mnistTeacher } from "../lib/models/mod.ts";
 import { createRng } from "../lib/random.ts";
+import { batchNormTrain } from "../lib/ops/batch_norm_train.ts";
 
 const TOL = 1e-5;
 await ensureBackend();
@@ -220,6 +221,49 @@ Deno.test({
     assert.equal(nativeKernelCounts().KdReluGrad - before, 2);
     out.native.forEach((v, i) => assert.deepEqual(bits(v), bits(out.wasm[i]), `gradient ${i}`));
     tf.dispose([x, w, xz]);
+  },
+});
+
+Deno.test({
+  name:
+    "native batch norm in training (y, mean, variance) and its three gradients equal the wasm kernels",
+  ignore,
+  fn() {
+    // Channels 13 (no vector width fits), 16, 32 and 37; NHWC with odd sizes, and a matrix.
+    const shapes = [[3, 29, 23, 13], [20, 28, 28, 16], [16, 15, 13, 32], [600, 37]];
+    const cases = shapes.map((shape, i) => ({
+      x: random(shape, 10 + i),
+      w: random(shape, 20 + i),
+      gamma: random([shape[shape.length - 1]], 30 + i) as tf.Tensor1D,
+      beta: random([shape[shape.length - 1]], 40 + i) as tf.Tensor1D,
+    }));
+    const ops = () =>
+      cases.flatMap(({ x, w, gamma, beta }) => {
+        const [y, mean, variance] = batchNormTrain(x, gamma, beta, 1e-5);
+        const loss = (xv: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.mul(batchNormTrain(xv, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5)[0], w));
+        return [y, mean, variance, ...tf.grads(loss)([x, gamma, beta])];
+      });
+    // Only where oneDNN has a vectorised kernel both ways; elsewhere wasm's is faster.
+    const vectorised = shapes.filter((s) => {
+      const channels = s[s.length - 1];
+      const spatial = s.slice(1, -1).reduce((a, b) => a * b, 1);
+      return layer!.kernels.batchNormVectorised({ batch: s[0], spatial, channels, epsilon: 1e-5 });
+    });
+    if (Deno.build.arch === "x86_64") {
+      assert.ok(vectorised.length >= 2, "C = 16 and 32 have AVX2 / AVX-512 kernels");
+    }
+    const before = nativeKernelCounts();
+    const out = bothPaths(ops);
+    const after = nativeKernelCounts();
+    // Each case runs the forward twice (once more inside tf.grads) and the gradient once.
+    assert.equal(after.KdBatchNormTrain - before.KdBatchNormTrain, 2 * vectorised.length);
+    assert.equal(after.KdBatchNormGrad - before.KdBatchNormGrad, vectorised.length);
+    out.native.forEach((v, i) => {
+      const e = relErr(v, out.wasm[i]);
+      assert.ok(e <= TOL, `case ${Math.floor(i / 6)} output ${i % 6} differs by ${e}`);
+    });
+    tf.dispose(cases.flatMap((c) => Object.values(c)));
   },
 });
 

@@ -133,6 +133,16 @@ export const ONEDNN_SYMBOLS = {
     ],
     result: "i32",
   },
+  // (bnrm_desc*, prop_kind, data, epsilon, flags)
+  dnnl_batch_normalization_forward_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "f32", "u32"],
+    result: "i32",
+  },
+  // (bnrm_desc*, prop_kind, diff_data, data, epsilon, flags)
+  dnnl_batch_normalization_backward_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "buffer", "f32", "u32"],
+    result: "i32",
+  },
   // (matmul_desc*, src, weights, bias, dst)
   dnnl_matmul_desc_init: {
     parameters: ["buffer", "buffer", "buffer", "pointer", "buffer"],
@@ -175,6 +185,7 @@ export const SIZEOF = {
   eltwiseDesc: 1416,
   binaryDesc: 2096,
   poolingV2Desc: 3288,
+  batchNormDesc: 3496,
   /** `{ int arg; dnnl_memory_t memory; }`: the pointer sits at offset 8. */
   execArg: 16,
   /** `dnnl_dims_t`: int64_t[DNNL_MAX_NDIMS = 12]. */
@@ -208,7 +219,10 @@ export const DataType = { f32: 3, u8: 6 } as const;
 /** Format tags: oneDNN's dims are always logical (N, C, H, W) / (O, I, H, W); the tag says the order in memory. */
 export const FormatTag = { any: 1, a: 2, ab: 3, nhwc: 20, hwio: 30 } as const;
 
-export const PropKind = { forwardTraining: 64, forwardInference: 96 } as const;
+export const PropKind = { forwardTraining: 64, forwardInference: 96, backward: 128 } as const;
+
+/** `dnnl_normalization_flags_t`: separate scale (gamma) and shift (beta) tensors. */
+export const NormalizationFlags = { useScale: 0x8, useShift: 0x10 } as const;
 
 export const AlgKind = {
   convolutionDirect: 1,
@@ -248,6 +262,12 @@ export const Arg = {
   diffDst: 145,
   diffWeights: 161,
   diffBias: 169,
+  mean: 49,
+  variance: 50,
+  scale: 51,
+  shift: 52,
+  diffScale: 255,
+  diffShift: 256,
   scratchpad: 80,
   from: 1,
   to: 17,

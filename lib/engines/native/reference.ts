@@ -3,7 +3,14 @@
  * self-test in the probe and the tests compare oneDNN against. Written from
  * the formulas, sharing nothing with the oneDNN code but the shape types.
  */
-import type { BinaryOp, BinaryShape, Conv2DParams, MatMulShape, Pool2DParams } from "./onednn.ts";
+import type {
+  BatchNormShape,
+  BinaryOp,
+  BinaryShape,
+  Conv2DParams,
+  MatMulShape,
+  Pool2DParams,
+} from "./onednn.ts";
 
 type Numbers = ArrayLike<number>;
 
@@ -139,7 +146,6 @@ export function matMulReference(
   return c;
 }
 
-/** max |actual − expected| / max |expected| (the absolute difference when expected is all 0). */
 /** a op b per element, b broadcast down the rows when `shape.broadcastRow`. */
 export function binaryReference(
   op: BinaryOp,
@@ -178,6 +184,55 @@ export function maxPoolReference(p: Pool2DParams, x: Numbers): Float64Array {
   return out;
 }
 
+/** Per-channel sums over the rows of a channels-last tensor of `channels` columns. */
+function channelSums(n: number, channels: number, value: (i: number) => number): Float64Array {
+  const out = new Float64Array(channels);
+  for (let i = 0; i < n; i++) out[i % channels] += value(i);
+  return out;
+}
+
+/** Training-mode batch norm: the batch's mean and biased variance per channel, and y. */
+export function batchNormTrainReference(
+  p: BatchNormShape,
+  x: Numbers,
+  gamma: Numbers,
+  beta: Numbers,
+): { y: Float64Array; mean: Float64Array; variance: Float64Array } {
+  const C = p.channels, rows = p.batch * p.spatial, n = rows * C;
+  const mean = channelSums(n, C, (i) => x[i]).map((s) => s / rows);
+  const variance = channelSums(n, C, (i) => (x[i] - mean[i % C]) ** 2).map((s) => s / rows);
+  const y = Float64Array.from({ length: n }, (_, i) => {
+    const c = i % C;
+    return gamma[c] * (x[i] - mean[c]) / Math.sqrt(variance[c] + p.epsilon) + beta[c];
+  });
+  return { y, mean, variance };
+}
+
+/**
+ * Its gradients: dβ = Σ dy, dγ = Σ dy·x̂, dx = γ/√(var + ε) · (dy − dβ/M − x̂·dγ/M)
+ * over the M rows, with x̂ = (x − mean)/√(var + ε).
+ */
+export function batchNormGradReference(
+  p: BatchNormShape,
+  dy: Numbers,
+  x: Numbers,
+  mean: Numbers,
+  variance: Numbers,
+  gamma: Numbers,
+): { dx: Float64Array; dgamma: Float64Array; dbeta: Float64Array } {
+  const C = p.channels, rows = p.batch * p.spatial, n = rows * C;
+  const inv = Float64Array.from({ length: C }, (_, c) => 1 / Math.sqrt(variance[c] + p.epsilon));
+  const xhat = (i: number) => (x[i] - mean[i % C]) * inv[i % C];
+  const dbeta = channelSums(n, C, (i) => dy[i]);
+  const dgamma = channelSums(n, C, (i) => dy[i] * xhat(i));
+  const dx = Float64Array.from({ length: n }, (_, i) => {
+    const c = i % C;
+    return gamma[c] * inv[c] * (dy[i] - dbeta[c] / rows - xhat(i) * dgamma[c] / rows);
+  });
+  return { dx, dgamma, dbeta };
+}
+
+/** max |actual − expected| / max |expected| (the absolute difference when expected is all 0). */
 export function relativeError(actual: Numbers, expected: Numbers): number {
   if (actual.length !== expected.length) {
     throw new RangeError(`lengths differ: ${actual.length} vs ${expected.length}`);

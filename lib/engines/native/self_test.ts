@@ -4,8 +4,16 @@
  * inputs lie in a SharedArrayBuffer at unaligned offsets, as tensors in the
  * threaded wasm heap do.
  */
-import type { BinaryShape, Conv2DParams, MatMulShape, OneDnnKernels } from "./onednn.ts";
+import type {
+  BatchNormShape,
+  BinaryShape,
+  Conv2DParams,
+  MatMulShape,
+  OneDnnKernels,
+} from "./onednn.ts";
 import {
+  batchNormGradReference,
+  batchNormTrainReference,
   binaryReference,
   conv2dBackwardDataReference,
   conv2dBackwardFilterReference,
@@ -176,6 +184,41 @@ export function runSelfTest(kernels: OneDnnKernels): SelfTestReport {
   };
   kernels.maxPool(pool, x, pooled);
   checks.push({ name: "maxPool", relativeError: relativeError(pooled, maxPoolReference(pool, x)) });
+
+  // Batch norm over the conv output's 10 channels (no vector width fits: oneDNN's plain
+  // loops) and over 16 (its vectorised kernels where the CPU has them).
+  for (const channels of [p.outChannels, 16]) {
+    const bn: BatchNormShape = { batch: 2, spatial: 12, channels, epsilon: 1e-5 };
+    const n = bn.batch * bn.spatial * channels;
+    const [bx, gy, gamma, beta, by, mean, variance, bdx, dgamma, dbeta] = sharedViews([
+      ...[n, n, channels, channels, n],
+      ...[channels, channels, n, channels, channels],
+    ]);
+    bx.set(values(n, 7).map((v) => 3 * v + 0.5));
+    gy.set(values(n, 8));
+    gamma.set(values(channels, 9));
+    beta.set(values(channels, 10));
+    kernels.batchNormTrain(bn, bx, gamma, beta, { y: by, mean, variance });
+    const fwd = batchNormTrainReference(bn, bx, gamma, beta);
+    checks.push({
+      name: `batchNormTrain C=${channels}`,
+      relativeError: Math.max(
+        relativeError(by, fwd.y),
+        relativeError(mean, fwd.mean),
+        relativeError(variance, fwd.variance),
+      ),
+    });
+    kernels.batchNormGrad(bn, gy, bx, mean, variance, gamma, { dx: bdx, dgamma, dbeta });
+    const bwd = batchNormGradReference(bn, gy, bx, mean, variance, gamma);
+    checks.push({
+      name: `batchNormGrad C=${channels}`,
+      relativeError: Math.max(
+        relativeError(bdx, bwd.dx),
+        relativeError(dgamma, bwd.dgamma),
+        relativeError(dbeta, bwd.dbeta),
+      ),
+    });
+  }
 
   const ok = checks.every((c) => c.relativeError <= TOLERANCE);
   const impls = kernels.describe().map((d) => `${d.kernel}: ${d.impl}`);

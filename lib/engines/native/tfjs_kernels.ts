@@ -1,7 +1,8 @@
 /**
  * The native layer of the wasm engine: tfjs kernels for the convolutions and
  * matrix products, and for the large element-wise operations around them (bias
- * add, ReLU, max pooling, the products and differences of the backward pass),
+ * add, ReLU, max pooling, batch normalisation in training and its gradient, the
+ * products and differences of the backward pass),
  * run by oneDNN (onednn.ts) in place on the wasm heap. Every other kernel stays
  * on wasm, and each native kernel falls back to the wasm kernel it replaces for
  * what it does not cover (other dtypes, NCHW, groups, activations other than
@@ -12,6 +13,11 @@ import * as tf from "@tensorflow/tfjs";
 import { type BinaryOp, conv2DParams, type OneDnnKernels, pool2DParams } from "./onednn.ts";
 import { asHeapBackend, type WasmHeapBackend } from "../wasm/kernels/wasm_heap.ts";
 import { RELU_GRAD } from "../../ops/relu_grad.ts";
+import {
+  BATCH_NORM_GRAD,
+  BATCH_NORM_TRAIN,
+  type BatchNormAttrs,
+} from "../../ops/batch_norm_train.ts";
 
 const BACKEND = "wasm";
 
@@ -28,6 +34,8 @@ const WRAPPED_KERNELS = [
   "Multiply",
   "Relu",
   "MaxPool",
+  BATCH_NORM_TRAIN,
+  BATCH_NORM_GRAD,
 ] as const;
 type WrappedKernelName = typeof WRAPPED_KERNELS[number];
 
@@ -54,6 +62,8 @@ const counts: Record<NativeKernelName | "fallback" | "small", number> = {
   Multiply: 0,
   Relu: 0,
   MaxPool: 0,
+  KdBatchNormTrain: 0,
+  KdBatchNormGrad: 0,
   KdReluGrad: 0,
   fallback: 0,
   small: 0,
@@ -73,7 +83,7 @@ type Run = (
   backend: WasmHeapBackend,
   inputs: tf.NamedTensorInfoMap,
   attrs: tf.NamedAttrMap,
-) => tf.TensorInfo | undefined | typeof SMALL;
+) => tf.TensorInfo | tf.TensorInfo[] | undefined | typeof SMALL;
 
 const f32 = (backend: WasmHeapBackend, info: tf.TensorInfo) =>
   backend.typedArrayFromHeap(info) as Float32Array;
@@ -274,6 +284,56 @@ const maxPool: Run = (kernels, backend, inputs, attrs) => {
   );
 };
 
+/** [batch, spatial, channels] of a channels-last tensor: NHWC's H·W, or 1 for a matrix. */
+function batchNormShape(x: tf.TensorInfo, attrs: tf.NamedAttrMap) {
+  const channels = x.shape[x.shape.length - 1];
+  const batch = x.shape[0];
+  const spatial = tf.util.sizeFromShape(x.shape) / (batch * channels);
+  return { batch, spatial, channels, epsilon: (attrs as unknown as BatchNormAttrs).epsilon };
+}
+
+/** Both outputs' views, taken after every allocation (each may grow the heap). */
+function outputs(backend: WasmHeapBackend, shapes: number[][]): [tf.TensorInfo[], Float32Array[]] {
+  const infos = shapes.map((s) => backend.makeOutput(s, "float32"));
+  return [infos, infos.map((t) => f32(backend, t))];
+}
+
+const batchNormTrain: Run = (kernels, backend, inputs, attrs) => {
+  const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
+  if (!allFloat32(x, gamma, beta) || x.shape.length < 2) return undefined;
+  if (tf.util.sizeFromShape(x.shape) < NATIVE_ELEMENTWISE_MIN) return SMALL;
+  const shape = batchNormShape(x, attrs);
+  if (!kernels.batchNormVectorised(shape)) return undefined;
+  const [infos, [y, mean, variance]] = outputs(backend, [x.shape, gamma.shape, gamma.shape]);
+  kernels.batchNormTrain(
+    shape,
+    f32(backend, x),
+    f32(backend, gamma),
+    f32(backend, beta),
+    { y, mean, variance },
+  );
+  return infos;
+};
+
+const batchNormGrad: Run = (kernels, backend, inputs, attrs) => {
+  const { dy, x, mean, variance, gamma } = inputs as Record<string, tf.TensorInfo>;
+  if (!allFloat32(dy, x, mean, variance, gamma) || x.shape.length < 2) return undefined;
+  if (tf.util.sizeFromShape(x.shape) < NATIVE_ELEMENTWISE_MIN) return SMALL;
+  const shape = batchNormShape(x, attrs);
+  if (!kernels.batchNormVectorised(shape)) return undefined;
+  const [infos, [dx, dgamma, dbeta]] = outputs(backend, [x.shape, gamma.shape, gamma.shape]);
+  kernels.batchNormGrad(
+    shape,
+    f32(backend, dy),
+    f32(backend, x),
+    f32(backend, mean),
+    f32(backend, variance),
+    f32(backend, gamma),
+    { dx, dgamma, dbeta },
+  );
+  return infos;
+};
+
 /** KdReluGrad: lib/ops/relu_grad.ts calls it only for float32 tensors of one shape, large ones. */
 function reluGradKernel(kernels: OneDnnKernels): tf.KernelFunc {
   return (args) => {
@@ -301,6 +361,8 @@ const RUNS: Record<WrappedKernelName, Run> = {
   Multiply: binary("mul"),
   Relu: relu,
   MaxPool: maxPool,
+  KdBatchNormTrain: batchNormTrain,
+  KdBatchNormGrad: batchNormGrad,
 };
 
 /** The wasm kernels ours replaced, to restore them and to fall back to. */

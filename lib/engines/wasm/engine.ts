@@ -76,7 +76,7 @@ export const wasmEngine: Engine = {
       installNativeKernels(native.kernels);
     }
     const nativeNote = started.ok
-      ? "convolutions and matrix products native"
+      ? "convolutions, matrix products, batch norm and large element-wise ops native"
       : `no native library (${started.reason})`;
     return [note, REASON, nativeNote].filter((p) => p !== undefined).join("; ");
   },
