@@ -226,7 +226,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "native batch norm in training (y, mean, variance) and its three gradients equal the wasm kernels",
+    "native batch norm (training: y, mean, variance; inference; the three gradients) equals the wasm kernels",
   ignore,
   fn() {
     // Channels 13 (no vector width fits), 16, 32 and 37; NHWC with odd sizes, and a matrix.
@@ -240,9 +240,18 @@ Deno.test({
     const ops = () =>
       cases.flatMap(({ x, w, gamma, beta }) => {
         const [y, mean, variance] = batchNormTrain(x, gamma, beta, 1e-5);
+        // Inference, with statistics as the moving averages hold them.
+        const inference = tf.batchNorm(
+          x,
+          tf.mul(mean, 0.9),
+          tf.add(variance, 0.5),
+          beta,
+          gamma,
+          1e-5,
+        );
         const loss = (xv: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
           tf.sum(tf.mul(batchNormTrain(xv, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5)[0], w));
-        return [y, mean, variance, ...tf.grads(loss)([x, gamma, beta])];
+        return [y, mean, variance, inference, ...tf.grads(loss)([x, gamma, beta])];
       });
     // Only where oneDNN has a vectorised kernel both ways; elsewhere wasm's is faster.
     const vectorised = shapes.filter((s) => {
@@ -259,9 +268,10 @@ Deno.test({
     // Each case runs the forward twice (once more inside tf.grads) and the gradient once.
     assert.equal(after.KdBatchNormTrain - before.KdBatchNormTrain, 2 * vectorised.length);
     assert.equal(after.KdBatchNormGrad - before.KdBatchNormGrad, vectorised.length);
+    assert.equal(after.FusedBatchNorm - before.FusedBatchNorm, vectorised.length);
     out.native.forEach((v, i) => {
       const e = relErr(v, out.wasm[i]);
-      assert.ok(e <= TOL, `case ${Math.floor(i / 6)} output ${i % 6} differs by ${e}`);
+      assert.ok(e <= TOL, `case ${Math.floor(i / 7)} output ${i % 7} differs by ${e}`);
     });
     tf.dispose(cases.flatMap((c) => Object.values(c)));
   },

@@ -54,13 +54,15 @@ Deno.test({
       "reluGrad",
       "maxPool",
       "batchNormTrain C=10",
+      "batchNormInference C=10",
       "batchNormGrad C=10",
       "batchNormTrain C=16",
+      "batchNormInference C=16",
       "batchNormGrad C=16",
     ]);
     // One implementation or more per kernel (batch norm's depends on the channel count).
     const kernels = new Set(verdict.impls.map((i) => i.split(":")[0]));
-    assert.equal(kernels.size, 10, verdict.impls.join("; "));
+    assert.equal(kernels.size, 11, verdict.impls.join("; "));
   },
 });
 

@@ -201,7 +201,8 @@ export type KernelName =
   | "reluGrad"
   | "maxPool"
   | "batchNormTrain"
-  | "batchNormGrad";
+  | "batchNormGrad"
+  | "batchNormInference";
 
 /** What one cached kernel runs on: for `describe()`. */
 export interface PrimitiveInfo {
@@ -1042,6 +1043,45 @@ export class OneDnnKernels {
         [Arg.diffShift, b.userMemory(channel)],
       ]);
     });
+  }
+
+  /**
+   * Batch normalisation with given statistics (inference): y = γ·(x −
+   * mean)/√(variance + ε) + β per channel. oneDNN folds γ/√(variance + ε) into
+   * one factor, so this agrees with tfjs's FusedBatchNorm to float32 rounding
+   * (a few ulps), not bit for bit. Use where `batchNormVectorised` holds.
+   */
+  batchNormInference(
+    p: BatchNormShape,
+    x: Float32Array,
+    stats: { mean: Float32Array; variance: Float32Array; gamma: Float32Array; beta: Float32Array },
+    y: Float32Array,
+  ): void {
+    this.#checkBatchNorm(p, { x, y, ...stats });
+    const entry = this.#entry("batchNormInference", batchNormKey(p), (b) => {
+      const { data, channel, flags } = this.#batchNormMds(b, p);
+      const desc = new Uint8Array(SIZEOF.batchNormDesc);
+      check(
+        "dnnl_batch_normalization_forward_desc_init (inference)",
+        this.#s.dnnl_batch_normalization_forward_desc_init(
+          desc,
+          PropKind.forwardInference,
+          data,
+          p.epsilon,
+          flags | NormalizationFlags.useGlobalStats,
+        ),
+      );
+      const pd = b.primitiveDesc("batch normalization inference", desc, b.attr(false), null);
+      b.execute(pd, [
+        [Arg.src, b.userMemory(data)],
+        [Arg.mean, b.userMemory(channel)],
+        [Arg.variance, b.userMemory(channel)],
+        [Arg.scale, b.userMemory(channel)],
+        [Arg.shift, b.userMemory(channel)],
+        [Arg.dst, b.userMemory(data)],
+      ]);
+    });
+    this.#run(entry, [x, stats.mean, stats.variance, stats.gamma, stats.beta, y]);
   }
 
   #checkBatchNorm(p: BatchNormShape, views: Record<string, Float32Array>): void {

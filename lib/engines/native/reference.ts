@@ -191,6 +191,20 @@ function channelSums(n: number, channels: number, value: (i: number) => number):
   return out;
 }
 
+/** Batch norm with given statistics: y = γ·(x − mean)/√(variance + ε) + β per channel. */
+export function batchNormInferenceReference(
+  p: BatchNormShape,
+  x: Numbers,
+  stats: { mean: Numbers; variance: Numbers; gamma: Numbers; beta: Numbers },
+): Float64Array {
+  const C = p.channels;
+  return Float64Array.from({ length: x.length }, (_, i) => {
+    const c = i % C;
+    const { mean, variance, gamma, beta } = stats;
+    return gamma[c] * (x[i] - mean[c]) / Math.sqrt(variance[c] + p.epsilon) + beta[c];
+  });
+}
+
 /** Training-mode batch norm: the batch's mean and biased variance per channel, and y. */
 export function batchNormTrainReference(
   p: BatchNormShape,
@@ -201,10 +215,7 @@ export function batchNormTrainReference(
   const C = p.channels, rows = p.batch * p.spatial, n = rows * C;
   const mean = channelSums(n, C, (i) => x[i]).map((s) => s / rows);
   const variance = channelSums(n, C, (i) => (x[i] - mean[i % C]) ** 2).map((s) => s / rows);
-  const y = Float64Array.from({ length: n }, (_, i) => {
-    const c = i % C;
-    return gamma[c] * (x[i] - mean[c]) / Math.sqrt(variance[c] + p.epsilon) + beta[c];
-  });
+  const y = batchNormInferenceReference(p, x, { mean, variance, gamma, beta });
   return { y, mean, variance };
 }
 

@@ -13,6 +13,7 @@ import type {
 } from "./onednn.ts";
 import {
   batchNormGradReference,
+  batchNormInferenceReference,
   batchNormTrainReference,
   binaryReference,
   conv2dBackwardDataReference,
@@ -190,9 +191,9 @@ export function runSelfTest(kernels: OneDnnKernels): SelfTestReport {
   for (const channels of [p.outChannels, 16]) {
     const bn: BatchNormShape = { batch: 2, spatial: 12, channels, epsilon: 1e-5 };
     const n = bn.batch * bn.spatial * channels;
-    const [bx, gy, gamma, beta, by, mean, variance, bdx, dgamma, dbeta] = sharedViews([
+    const [bx, gy, gamma, beta, by, mean, variance, bdx, dgamma, dbeta, inferred] = sharedViews([
       ...[n, n, channels, channels, n],
-      ...[channels, channels, n, channels, channels],
+      ...[channels, channels, n, channels, channels, n],
     ]);
     bx.set(values(n, 7).map((v) => 3 * v + 0.5));
     gy.set(values(n, 8));
@@ -207,6 +208,12 @@ export function runSelfTest(kernels: OneDnnKernels): SelfTestReport {
         relativeError(mean, fwd.mean),
         relativeError(variance, fwd.variance),
       ),
+    });
+    const stats = { mean, variance, gamma, beta };
+    kernels.batchNormInference(bn, gy, stats, inferred);
+    checks.push({
+      name: `batchNormInference C=${channels}`,
+      relativeError: relativeError(inferred, batchNormInferenceReference(bn, gy, stats)),
     });
     kernels.batchNormGrad(bn, gy, bx, mean, variance, gamma, { dx: bdx, dgamma, dbeta });
     const bwd = batchNormGradReference(bn, gy, bx, mean, variance, gamma);

@@ -34,6 +34,7 @@ const WRAPPED_KERNELS = [
   "Multiply",
   "Relu",
   "MaxPool",
+  "FusedBatchNorm",
   BATCH_NORM_TRAIN,
   BATCH_NORM_GRAD,
 ] as const;
@@ -62,6 +63,7 @@ const counts: Record<NativeKernelName | "fallback" | "small", number> = {
   Multiply: 0,
   Relu: 0,
   MaxPool: 0,
+  FusedBatchNorm: 0,
   KdBatchNormTrain: 0,
   KdBatchNormGrad: 0,
   KdReluGrad: 0,
@@ -285,11 +287,11 @@ const maxPool: Run = (kernels, backend, inputs, attrs) => {
 };
 
 /** [batch, spatial, channels] of a channels-last tensor: NHWC's H·W, or 1 for a matrix. */
-function batchNormShape(x: tf.TensorInfo, attrs: tf.NamedAttrMap) {
+function batchNormShape(x: tf.TensorInfo, epsilon: number) {
   const channels = x.shape[x.shape.length - 1];
   const batch = x.shape[0];
   const spatial = tf.util.sizeFromShape(x.shape) / (batch * channels);
-  return { batch, spatial, channels, epsilon: (attrs as unknown as BatchNormAttrs).epsilon };
+  return { batch, spatial, channels, epsilon };
 }
 
 /** Both outputs' views, taken after every allocation (each may grow the heap). */
@@ -302,7 +304,7 @@ const batchNormTrain: Run = (kernels, backend, inputs, attrs) => {
   const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
   if (!allFloat32(x, gamma, beta) || x.shape.length < 2) return undefined;
   if (tf.util.sizeFromShape(x.shape) < NATIVE_ELEMENTWISE_MIN) return SMALL;
-  const shape = batchNormShape(x, attrs);
+  const shape = batchNormShape(x, (attrs as unknown as BatchNormAttrs).epsilon);
   if (!kernels.batchNormVectorised(shape)) return undefined;
   const [infos, [y, mean, variance]] = outputs(backend, [x.shape, gamma.shape, gamma.shape]);
   kernels.batchNormTrain(
@@ -319,7 +321,7 @@ const batchNormGrad: Run = (kernels, backend, inputs, attrs) => {
   const { dy, x, mean, variance, gamma } = inputs as Record<string, tf.TensorInfo>;
   if (!allFloat32(dy, x, mean, variance, gamma) || x.shape.length < 2) return undefined;
   if (tf.util.sizeFromShape(x.shape) < NATIVE_ELEMENTWISE_MIN) return SMALL;
-  const shape = batchNormShape(x, attrs);
+  const shape = batchNormShape(x, (attrs as unknown as BatchNormAttrs).epsilon);
   if (!kernels.batchNormVectorised(shape)) return undefined;
   const [infos, [dx, dgamma, dbeta]] = outputs(backend, [x.shape, gamma.shape, gamma.shape]);
   kernels.batchNormGrad(
@@ -332,6 +334,27 @@ const batchNormGrad: Run = (kernels, backend, inputs, attrs) => {
     { dx, dgamma, dbeta },
   );
   return infos;
+};
+
+/** tf.batchNorm with given statistics (inference), each of them a [C] along the last axis. */
+const fusedBatchNorm: Run = (kernels, backend, inputs, attrs) => {
+  const { x, mean, variance, scale, offset } = inputs as Record<string, tf.TensorInfo | undefined>;
+  if (!x || !mean || !variance || !scale || !offset || x.shape.length < 2) return undefined;
+  const channels = x.shape[x.shape.length - 1];
+  const stats = [mean, variance, scale, offset];
+  if (!allFloat32(x, ...stats) || !stats.every((t) => sameShape(t.shape, [channels]))) {
+    return undefined;
+  }
+  if (tf.util.sizeFromShape(x.shape) < NATIVE_ELEMENTWISE_MIN) return SMALL;
+  const shape = batchNormShape(x, (attrs as { varianceEpsilon: number }).varianceEpsilon);
+  if (!kernels.batchNormVectorised(shape)) return undefined;
+  return output(backend, [...x.shape], (y) =>
+    kernels.batchNormInference(shape, f32(backend, x), {
+      mean: f32(backend, mean),
+      variance: f32(backend, variance),
+      gamma: f32(backend, scale),
+      beta: f32(backend, offset),
+    }, y));
 };
 
 /** KdReluGrad: lib/ops/relu_grad.ts calls it only for float32 tensors of one shape, large ones. */
@@ -361,6 +384,7 @@ const RUNS: Record<WrappedKernelName, Run> = {
   Multiply: binary("mul"),
   Relu: relu,
   MaxPool: maxPool,
+  FusedBatchNorm: fusedBatchNorm,
   KdBatchNormTrain: batchNormTrain,
   KdBatchNormGrad: batchNormGrad,
 };
