@@ -111,7 +111,8 @@ def main() -> None:
         print(json.dumps(row), flush=True)
     result = {
         "recipe": "PyTorch KD tutorial, DeepNN: 10 epochs, Adam 1e-3, batch 128, ImageNet normalisation",
-        "archive": os.path.abspath(args.archive),
+        # Relative to the repository, so the file names no one machine's layout.
+        "archive": os.path.relpath(os.path.abspath(args.archive), os.path.join(here, "..")),
         "seed": args.seed,
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
