@@ -280,20 +280,30 @@ function expectPositive(what: string, values: Record<string, number>, min = 1): 
   }
 }
 
-function checkConv(p: Conv2DParams): void {
+/** A sliding window's geometry (conv filter or pooling window): sizes positive, output as it follows. */
+function checkWindow(
+  what: string,
+  p: Conv2DParams | Pool2DParams,
+  window: "filter" | "window",
+  dilation: { height: number; width: number },
+): void {
   const { padTop, padLeft, padBottom, padRight, ...sizes } = p;
-  expectPositive("conv2d", sizes);
-  expectPositive("conv2d", { padTop, padLeft, padBottom, padRight }, 0);
+  expectPositive(what, sizes);
+  expectPositive(what, { padTop, padLeft, padBottom, padRight }, 0);
   const out = (size: number, k: number, d: number, s: number, pads: number) =>
     Math.floor((size + pads - ((k - 1) * d + 1)) / s) + 1;
-  const h = out(p.inHeight, p.filterHeight, p.dilationHeight, p.strideHeight, padTop + padBottom);
-  const w = out(p.inWidth, p.filterWidth, p.dilationWidth, p.strideWidth, padLeft + padRight);
+  const h = out(p.inHeight, p.filterHeight, dilation.height, p.strideHeight, padTop + padBottom);
+  const w = out(p.inWidth, p.filterWidth, dilation.width, p.strideWidth, padLeft + padRight);
   if (h !== p.outHeight || w !== p.outWidth) {
     throw new RangeError(
-      `conv2d: output ${p.outHeight}x${p.outWidth} does not follow from the input, filter, ` +
+      `${what}: output ${p.outHeight}x${p.outWidth} does not follow from the input, ${window}, ` +
         `strides and pads (${h}x${w})`,
     );
   }
+}
+
+function checkConv(p: Conv2DParams): void {
+  checkWindow("conv2d", p, "filter", { height: p.dilationHeight, width: p.dilationWidth });
 }
 
 function convShape(p: Conv2DParams): string {
@@ -308,19 +318,7 @@ function batchNormKey(p: BatchNormShape): string {
 }
 
 function checkPool(p: Pool2DParams): void {
-  const { padTop, padLeft, padBottom, padRight, ...sizes } = p;
-  expectPositive("maxPool", sizes);
-  expectPositive("maxPool", { padTop, padLeft, padBottom, padRight }, 0);
-  const out = (size: number, k: number, s: number, pads: number) =>
-    Math.floor((size + pads - k) / s) + 1;
-  const h = out(p.inHeight, p.filterHeight, p.strideHeight, padTop + padBottom);
-  const w = out(p.inWidth, p.filterWidth, p.strideWidth, padLeft + padRight);
-  if (h !== p.outHeight || w !== p.outWidth) {
-    throw new RangeError(
-      `maxPool: output ${p.outHeight}x${p.outWidth} does not follow from the input, window, ` +
-        `strides and pads (${h}x${w})`,
-    );
-  }
+  checkWindow("maxPool", p, "window", { height: 1, width: 1 });
 }
 
 function poolShape(p: Pool2DParams): string {
