@@ -313,6 +313,12 @@ function convShape(p: Conv2DParams): string {
     `d${p.dilationHeight},${p.dilationWidth} →${p.outChannels} (${p.outHeight}x${p.outWidth})`;
 }
 
+/** Separate γ (scale) and β (shift) tensors, as tfjs holds them. */
+const BATCH_NORM_FLAGS = NormalizationFlags.useScale | NormalizationFlags.useShift;
+
+/** The batch-norm views that hold one value per channel; the others hold the whole tensor. */
+const BATCH_NORM_PER_CHANNEL = new Set(["gamma", "beta", "mean", "variance", "dgamma", "dbeta"]);
+
 function batchNormKey(p: BatchNormShape): string {
   return `${p.batch}x${p.spatial}x${p.channels} eps${p.epsilon}`;
 }
@@ -946,18 +952,8 @@ export class OneDnnKernels {
 
   #batchNormTrainEntry(p: BatchNormShape): Entry {
     return this.#entry("batchNormTrain", batchNormKey(p), (b) => {
-      const { data, channel, flags } = this.#batchNormMds(b, p);
-      const desc = new Uint8Array(SIZEOF.batchNormDesc);
-      check(
-        "dnnl_batch_normalization_forward_desc_init",
-        this.#s.dnnl_batch_normalization_forward_desc_init(
-          desc,
-          PropKind.forwardTraining,
-          data,
-          p.epsilon,
-          flags,
-        ),
-      );
+      const { data, channel } = this.#batchNormMds(b, p);
+      const desc = this.#batchNormForwardDesc(p, data, "training");
       const pd = b.primitiveDesc("batch normalization forward", desc, b.attr(false), null);
       b.execute(pd, [
         [Arg.src, b.userMemory(data)],
@@ -1001,18 +997,8 @@ export class OneDnnKernels {
 
   #batchNormGradEntry(p: BatchNormShape): Entry {
     return this.#entry("batchNormGrad", batchNormKey(p), (b) => {
-      const { data, channel, flags } = this.#batchNormMds(b, p);
-      const forward = new Uint8Array(SIZEOF.batchNormDesc);
-      check(
-        "dnnl_batch_normalization_forward_desc_init (hint)",
-        this.#s.dnnl_batch_normalization_forward_desc_init(
-          forward,
-          PropKind.forwardTraining,
-          data,
-          p.epsilon,
-          flags,
-        ),
-      );
+      const { data, channel } = this.#batchNormMds(b, p);
+      const forward = this.#batchNormForwardDesc(p, data, "training");
       const hint = b.primitiveDesc("batch normalization hint", forward, null, null);
       const desc = new Uint8Array(SIZEOF.batchNormDesc);
       check(
@@ -1023,7 +1009,7 @@ export class OneDnnKernels {
           data,
           data,
           p.epsilon,
-          flags,
+          BATCH_NORM_FLAGS,
         ),
       );
       const pd = b.primitiveDesc("batch normalization backward", desc, b.attr(false), hint);
@@ -1057,18 +1043,8 @@ export class OneDnnKernels {
   ): void {
     this.#checkBatchNorm(p, { x, y, ...stats });
     const entry = this.#entry("batchNormInference", batchNormKey(p), (b) => {
-      const { data, channel, flags } = this.#batchNormMds(b, p);
-      const desc = new Uint8Array(SIZEOF.batchNormDesc);
-      check(
-        "dnnl_batch_normalization_forward_desc_init (inference)",
-        this.#s.dnnl_batch_normalization_forward_desc_init(
-          desc,
-          PropKind.forwardInference,
-          data,
-          p.epsilon,
-          flags | NormalizationFlags.useGlobalStats,
-        ),
-      );
+      const { data, channel } = this.#batchNormMds(b, p);
+      const desc = this.#batchNormForwardDesc(p, data, "inference");
       const pd = b.primitiveDesc("batch normalization inference", desc, b.attr(false), null);
       b.execute(pd, [
         [Arg.src, b.userMemory(data)],
@@ -1086,23 +1062,38 @@ export class OneDnnKernels {
     this.#alive();
     expectPositive("batch norm", { batch: p.batch, spatial: p.spatial, channels: p.channels });
     if (!(p.epsilon > 0)) throw new RangeError(`batch norm epsilon ${p.epsilon} must be > 0`);
-    const perChannel = new Set(["gamma", "beta", "mean", "variance", "dgamma", "dbeta"]);
     for (const [name, view] of Object.entries(views)) {
       expectLength(
         name,
         view,
-        perChannel.has(name) ? p.channels : p.batch * p.spatial * p.channels,
+        BATCH_NORM_PER_CHANNEL.has(name) ? p.channels : p.batch * p.spatial * p.channels,
       );
     }
   }
 
-  /** The data (NHWC as [batch, channels, spatial, 1]) and per-channel descriptors, and the flags. */
+  /** The data (NHWC as [batch, channels, spatial, 1]) and per-channel descriptors. */
   #batchNormMds(b: Builder, p: BatchNormShape) {
     return {
       data: b.md([p.batch, p.channels, p.spatial, 1], FormatTag.nhwc),
       channel: b.md([p.channels], FormatTag.a),
-      flags: NormalizationFlags.useScale | NormalizationFlags.useShift,
     };
+  }
+
+  /** A forward descriptor: batch statistics in training, given ones (the moving averages) at inference. */
+  #batchNormForwardDesc(p: BatchNormShape, data: Uint8Array, mode: "training" | "inference") {
+    const desc = new Uint8Array(SIZEOF.batchNormDesc);
+    const training = mode === "training";
+    check(
+      `dnnl_batch_normalization_forward_desc_init (${mode})`,
+      this.#s.dnnl_batch_normalization_forward_desc_init(
+        desc,
+        training ? PropKind.forwardTraining : PropKind.forwardInference,
+        data,
+        p.epsilon,
+        training ? BATCH_NORM_FLAGS : BATCH_NORM_FLAGS | NormalizationFlags.useGlobalStats,
+      ),
+    );
+    return desc;
   }
 
   #alive(): void {

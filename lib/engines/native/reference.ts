@@ -198,9 +198,9 @@ export function batchNormInferenceReference(
   stats: { mean: Numbers; variance: Numbers; gamma: Numbers; beta: Numbers },
 ): Float64Array {
   const C = p.channels;
+  const { mean, variance, gamma, beta } = stats;
   return Float64Array.from({ length: x.length }, (_, i) => {
     const c = i % C;
-    const { mean, variance, gamma, beta } = stats;
     return gamma[c] * (x[i] - mean[c]) / Math.sqrt(variance[c] + p.epsilon) + beta[c];
   });
 }

@@ -1,8 +1,8 @@
 /**
  * The native layer of the wasm engine: tfjs kernels for the convolutions and
  * matrix products, and for the large element-wise operations around them (bias
- * add, ReLU, max pooling, batch normalisation in training and its gradient, the
- * products and differences of the backward pass),
+ * add, ReLU, max pooling, batch normalisation in training, its gradient and at
+ * inference, the products and differences of the backward pass),
  * run by oneDNN (onednn.ts) in place on the wasm heap. Every other kernel stays
  * on wasm, and each native kernel falls back to the wasm kernel it replaces for
  * what it does not cover (other dtypes, NCHW, groups, activations other than
@@ -10,7 +10,13 @@
  * repay a native call).
  */
 import * as tf from "@tensorflow/tfjs";
-import { type BinaryOp, conv2DParams, type OneDnnKernels, pool2DParams } from "./onednn.ts";
+import {
+  type BatchNormShape,
+  type BinaryOp,
+  conv2DParams,
+  type OneDnnKernels,
+  pool2DParams,
+} from "./onednn.ts";
 import { asHeapBackend, type WasmHeapBackend } from "../wasm/kernels/wasm_heap.ts";
 import { RELU_GRAD } from "../../ops/relu_grad.ts";
 import {
@@ -286,12 +292,24 @@ const maxPool: Run = (kernels, backend, inputs, attrs) => {
   );
 };
 
-/** [batch, spatial, channels] of a channels-last tensor: NHWC's H·W, or 1 for a matrix. */
-function batchNormShape(x: tf.TensorInfo, epsilon: number) {
+/**
+ * Batch norm's shape for oneDNN (x channels last: NHWC's H·W as `spatial`, or 1 for
+ * a matrix), or why the native kernel does not run it: `undefined` (not float32, a
+ * vector, or no vectorised oneDNN kernel for this channel count) or SMALL.
+ */
+function nativeBatchNorm(
+  kernels: OneDnnKernels,
+  x: tf.TensorInfo,
+  others: tf.TensorInfo[],
+  epsilon: number,
+): BatchNormShape | undefined | typeof SMALL {
+  if (!allFloat32(x, ...others) || x.shape.length < 2) return undefined;
+  const size = tf.util.sizeFromShape(x.shape);
+  if (size < NATIVE_ELEMENTWISE_MIN) return SMALL;
   const channels = x.shape[x.shape.length - 1];
   const batch = x.shape[0];
-  const spatial = tf.util.sizeFromShape(x.shape) / (batch * channels);
-  return { batch, spatial, channels, epsilon };
+  const shape = { batch, spatial: size / (batch * channels), channels, epsilon };
+  return kernels.batchNormVectorised(shape) ? shape : undefined;
 }
 
 /** Both outputs' views, taken after every allocation (each may grow the heap). */
@@ -302,10 +320,9 @@ function outputs(backend: WasmHeapBackend, shapes: number[][]): [tf.TensorInfo[]
 
 const batchNormTrain: Run = (kernels, backend, inputs, attrs) => {
   const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
-  if (!allFloat32(x, gamma, beta) || x.shape.length < 2) return undefined;
-  if (tf.util.sizeFromShape(x.shape) < NATIVE_ELEMENTWISE_MIN) return SMALL;
-  const shape = batchNormShape(x, (attrs as unknown as BatchNormAttrs).epsilon);
-  if (!kernels.batchNormVectorised(shape)) return undefined;
+  const { epsilon } = attrs as unknown as BatchNormAttrs;
+  const shape = nativeBatchNorm(kernels, x, [gamma, beta], epsilon);
+  if (shape === undefined || shape === SMALL) return shape;
   const [infos, [y, mean, variance]] = outputs(backend, [x.shape, gamma.shape, gamma.shape]);
   kernels.batchNormTrain(
     shape,
@@ -319,10 +336,9 @@ const batchNormTrain: Run = (kernels, backend, inputs, attrs) => {
 
 const batchNormGrad: Run = (kernels, backend, inputs, attrs) => {
   const { dy, x, mean, variance, gamma } = inputs as Record<string, tf.TensorInfo>;
-  if (!allFloat32(dy, x, mean, variance, gamma) || x.shape.length < 2) return undefined;
-  if (tf.util.sizeFromShape(x.shape) < NATIVE_ELEMENTWISE_MIN) return SMALL;
-  const shape = batchNormShape(x, (attrs as unknown as BatchNormAttrs).epsilon);
-  if (!kernels.batchNormVectorised(shape)) return undefined;
+  const { epsilon } = attrs as unknown as BatchNormAttrs;
+  const shape = nativeBatchNorm(kernels, x, [dy, mean, variance, gamma], epsilon);
+  if (shape === undefined || shape === SMALL) return shape;
   const [infos, [dx, dgamma, dbeta]] = outputs(backend, [x.shape, gamma.shape, gamma.shape]);
   kernels.batchNormGrad(
     shape,
@@ -339,15 +355,13 @@ const batchNormGrad: Run = (kernels, backend, inputs, attrs) => {
 /** tf.batchNorm with given statistics (inference), each of them a [C] along the last axis. */
 const fusedBatchNorm: Run = (kernels, backend, inputs, attrs) => {
   const { x, mean, variance, scale, offset } = inputs as Record<string, tf.TensorInfo | undefined>;
-  if (!x || !mean || !variance || !scale || !offset || x.shape.length < 2) return undefined;
+  if (!x || !mean || !variance || !scale || !offset) return undefined;
   const channels = x.shape[x.shape.length - 1];
   const stats = [mean, variance, scale, offset];
-  if (!allFloat32(x, ...stats) || !stats.every((t) => sameShape(t.shape, [channels]))) {
-    return undefined;
-  }
-  if (tf.util.sizeFromShape(x.shape) < NATIVE_ELEMENTWISE_MIN) return SMALL;
-  const shape = batchNormShape(x, (attrs as { varianceEpsilon: number }).varianceEpsilon);
-  if (!kernels.batchNormVectorised(shape)) return undefined;
+  if (!stats.every((t) => sameShape(t.shape, [channels]))) return undefined;
+  const { varianceEpsilon } = attrs as { varianceEpsilon: number };
+  const shape = nativeBatchNorm(kernels, x, stats, varianceEpsilon);
+  if (shape === undefined || shape === SMALL) return shape;
   return output(backend, [...x.shape], (y) =>
     kernels.batchNormInference(shape, f32(backend, x), {
       mean: f32(backend, mean),
