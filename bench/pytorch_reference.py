@@ -2,8 +2,9 @@
 
 Trains and runs one of the lesson models on the exact batches the Deno bench
 used, and prints one JSON object on stdout: training and inference images per
-second, the peak RSS of this process, and the oneDNN version and CPU capability
-PyTorch was built with (its convolutions run on that oneDNN, as our native layer's do).
+second, the peak RSS of this process, the oneDNN version and CPU capability
+PyTorch was built with (its convolutions run on that oneDNN, as our native layer's do),
+and the BLAS library its linear layers ran on.
 
     python3 bench/pytorch_reference.py --model teacher --data /tmp/x.bin \
         --threads 0 --batch 100 --warmup 2 --batches 15 --infer-batch 1000
@@ -87,6 +88,21 @@ def build_info() -> tuple[str | None, str | None]:
     return (onednn.group(1) if onednn else None, capability.group(1) if capability else None)
 
 
+def blas_library() -> str | None:
+    """The BLAS file this process mapped (its linear layers' matrix products).
+
+    Debian's PyTorch links the generic libblas.so.3, which the system's alternatives
+    point at OpenBLAS where libopenblas0 is installed and at the reference (netlib)
+    BLAS otherwise, several times slower: the bench must say which one it measured.
+    """
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            path = line.split()[-1]
+            if re.search(r"lib(open)?blas[^/]*\.so", path):
+                return path
+    return None
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--model", choices=sorted(MODELS), required=True)
@@ -143,6 +159,7 @@ def main() -> None:
         "finalLoss": float(loss.item()),
         "onednn": onednn,
         "cpuCapability": capability,
+        "blas": blas_library(),
     }, sys.stdout)
     sys.stdout.write("\n")
 

@@ -37,7 +37,7 @@ export const SETTINGS = {
   },
   KD_WASM_THREADS: {
     values: "a positive integer or `cores`",
-    default: "one per core (at most 8)",
+    default: "one per core (at most 8); one beside the native layer",
     description: "threads of the wasm engine; `1` turns threads off",
   },
   KD_NATIVE: {

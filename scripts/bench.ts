@@ -114,6 +114,20 @@ interface TorchResult {
   /** The oneDNN PyTorch was built with, and the SIMD level it dispatches to (its build config). */
   onednn: string | null;
   cpuCapability: string | null;
+  /** The BLAS file PyTorch's process mapped (its linear layers run on it); null if none. */
+  blas: string | null;
+}
+
+/**
+ * The BLAS behind Debian's generic libblas.so.3, by its path: OpenBLAS where
+ * `libopenblas0` is installed, else the reference (netlib) BLAS, which makes
+ * PyTorch's linear layers several times slower and the ratios flattering.
+ */
+export function blasName(path: string | null): string {
+  if (path === null) return "unknown";
+  if (/openblas/i.test(path)) return "OpenBLAS";
+  if (/\/blas\/libblas\.so/.test(path)) return "the reference BLAS (netlib)";
+  return path;
 }
 
 interface KdResult {
@@ -568,6 +582,7 @@ async function parent(
         defaultThreads: firstTorch.threads,
         onednn: firstTorch.onednn,
         cpuCapability: firstTorch.cpuCapability,
+        blas: firstTorch.blas,
       }
       : { missing };
     const results = {
@@ -603,7 +618,8 @@ function table(
   const t = rows.find((r) => r.torchDefault)?.torchDefault;
   const torchLine = t
     ? `PyTorch ${t.torch} (oneDNN ${t.onednn ?? "unknown"}, CPU capability ` +
-      `${t.cpuCapability ?? "unknown"}), default ${t.threads} thread${t.threads === 1 ? "" : "s"}`
+      `${t.cpuCapability ?? "unknown"}, BLAS ${blasName(t.blas)}), default ${t.threads} ` +
+      `thread${t.threads === 1 ? "" : "s"}`
     : "PyTorch: not run";
   const thr = t ? `${t.threads} / 2 thr` : "default / 2 thr";
   const both = (v: (p: OursPath) => number | undefined, digits: number) =>
@@ -613,6 +629,12 @@ function table(
     `Ours, native path: ${machine.backend.native ?? `not run (${machine.nativeMissing})`}`,
     `Ours, wasm path (KD_NATIVE=0): ${machine.backend.wasm}`,
     torchLine,
+    ...(t && /reference/.test(blasName(t.blas))
+      ? [
+        "Warning: PyTorch's linear layers ran on the reference BLAS, not a tuned one: " +
+        "install OpenBLAS (Debian: libopenblas0-pthread) for a fair comparison.",
+      ]
+      : []),
     "",
     "| model (batch) | ours train img/s, native | ours train img/s, wasm " +
     `| PyTorch train img/s, ${thr} | train ratio, native | train ratio, wasm ` +

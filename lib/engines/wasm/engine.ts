@@ -1,6 +1,6 @@
 /**
- * The wasm engine: tfjs's wasm backend (SIMD, one thread per core unless
- * `KD_WASM_THREADS` says otherwise) with our training and speed kernels, and
+ * The wasm engine: tfjs's wasm backend (SIMD, one thread per core, or one beside
+ * the native layer, unless `KD_WASM_THREADS` says otherwise) with our training and speed kernels, and
  * the native layer on top (convolutions and matrix products by oneDNN through
  * FFI, lib/engines/native/) where the machine has a library that passes its proof.
  */
@@ -69,8 +69,9 @@ export function nativeLayer(): NativeLayer | undefined {
 export const wasmEngine: Engine = {
   backend: "wasm",
   async start() {
-    const note = await startWasm(wasmThreadsRequested().threads);
+    // The native layer first: whether it runs decides how many wasm threads are worth having.
     const started = native ? { ok: true as const, layer: native } : await startNative();
+    const note = await startWasm(wasmThreadsRequested(started.ok).threads);
     if (started.ok) {
       native = started.layer;
       installNativeKernels(native.kernels);

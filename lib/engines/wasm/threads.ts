@@ -50,24 +50,32 @@ export interface WasmThreadsRequest {
 
 /**
  * The number of wasm threads wanted: `KD_WASM_THREADS` if set, else one per
- * core; at most `MAX_WASM_THREADS`. See `parseWasmThreads`.
+ * core, or one beside the native layer; at most `MAX_WASM_THREADS`. See `parseWasmThreads`.
  */
-export function wasmThreadsRequested(): WasmThreadsRequest {
-  return parseWasmThreads(readSetting(WASM_THREADS_ENV));
+export function wasmThreadsRequested(nativeLayer = false): WasmThreadsRequest {
+  return parseWasmThreads(readSetting(WASM_THREADS_ENV), undefined, nativeLayer);
 }
 
 /**
  * Reads a `KD_WASM_THREADS` value: a positive integer or `cores` (one thread
  * per logical core), capped at `MAX_WASM_THREADS`; anything else is an error.
- * Unset means one per core. Measured on 2 cores (bench runs at 1 and 2 threads, 2026-11-24): two
- * threads train the notebook-01 teacher 1.35× and notebook 04's DeepNN 1.75× as
- * fast as one; the tiny MLPs of notebooks 03 and 05, whose steps are mostly
- * thread-pool dispatch, run 1.25–2× slower — seconds per epoch either way.
  * `KD_WASM_THREADS=1` turns threads off.
+ *
+ * Unset means one per core on the pure wasm path: measured on 2 cores (bench runs at 1 and 2
+ * threads, 2026-11-24), two threads train the notebook-01 teacher 1.35× and notebook 04's
+ * DeepNN 1.75× as fast as one; the tiny MLPs of notebooks 03 and 05, whose steps are mostly
+ * thread-pool dispatch, run 1.25–2× slower — seconds per epoch either way.
+ * Beside the native layer (`nativeLayer`) it means one: oneDNN then runs every large op on
+ * every core, and a second wasm thread only wakes for the small ops left to wasm, where it
+ * competes with oneDNN's OpenMP threads for the cores (a [100,10] − [100,1] Sub took 0.65 ms
+ * with the pool and 0.02 without). Measured 2026-12-05 on 2 cores (AMD EPYC, family 26),
+ * five alternating runs of 60 steps each, median: the teacher trained at 4,420 img/s with one
+ * wasm thread and 4,080 with two, LightNN at 8,695 and 7,380.
  */
 export function parseWasmThreads(
   value: string | undefined,
   cores: number = navigator.hardwareConcurrency ?? 1,
+  nativeLayer = false,
 ): WasmThreadsRequest {
   if (value === "cores") {
     return { threads: Math.max(1, Math.min(cores, MAX_WASM_THREADS)), source: "cores" };
@@ -82,6 +90,7 @@ export function parseWasmThreads(
     }
     return { threads: Math.min(n, MAX_WASM_THREADS), source: `${WASM_THREADS_ENV}=${n}` };
   }
+  if (nativeLayer) return { threads: 1, source: "default beside the native layer: one" };
   return {
     threads: Math.max(1, Math.min(cores, MAX_WASM_THREADS)),
     source: "default: one per core",
