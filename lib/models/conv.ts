@@ -1,6 +1,7 @@
 /**
  * A stride-1 "same" 2-D convolution with bias, as a layer that trains
- * through tfjs's plain conv2d and add. tf.layers.conv2d with a linear
+ * through conv2d and add (lib/ops/conv2d_bias.ts: one native kernel where the
+ * native layer runs, the same numbers). tf.layers.conv2d with a linear
  * activation trains through the fused conv op, whose gradient computes the
  * input gradient eagerly — for a model's first convolution that is a full
  * convolution's work per step for a gradient nobody reads (the images).
@@ -10,6 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type Initializer } from "./init.ts";
 import { channelCount, firstInputShape, type LayerVariable } from "./layer_shape.ts";
+import { conv2dBias } from "../ops/conv2d_bias.ts";
 
 export interface SameConv2DArgs {
   filters: number;
@@ -80,7 +82,7 @@ export class SameConv2D extends tf.layers.Layer {
           activation: this.activation,
         });
       }
-      const y = tf.add(tf.conv2d(x, filter, 1, "same"), bias);
+      const y = conv2dBias(x, filter, bias);
       return this.activation === "relu" ? tf.relu(y) : y;
     });
   }

@@ -1,6 +1,7 @@
 /**
  * The native layer of the wasm engine: tfjs kernels for the convolutions and
- * matrix products, and for the large element-wise operations around them (bias
+ * matrix products (a training convolution with its bias in one call), and for
+ * the large element-wise operations around them (bias
  * add, ReLU, max pooling, batch normalisation in training, its gradient and at
  * inference, the products and differences of the backward pass),
  * run by oneDNN (onednn.ts) in place on the wasm heap. Every other kernel stays
@@ -19,6 +20,7 @@ import {
 } from "./onednn.ts";
 import { asHeapBackend, type WasmHeapBackend } from "../wasm/kernels/wasm_heap.ts";
 import { RELU_GRAD } from "../../ops/relu_grad.ts";
+import { CONV2D_BIAS } from "../../ops/conv2d_bias.ts";
 import {
   BATCH_NORM_GRAD,
   BATCH_NORM_TRAIN,
@@ -51,7 +53,9 @@ type WrappedKernelName = typeof WRAPPED_KERNELS[number];
  * the project's own ops (lib/ops/) that have no wasm kernel: where the layer is
  * off, those ops compose themselves from stock kernels.
  */
-export const NATIVE_KERNELS = [...WRAPPED_KERNELS, RELU_GRAD] as const;
+export const NATIVE_KERNELS = [...WRAPPED_KERNELS, RELU_GRAD, CONV2D_BIAS] as const;
+/** The kernels of the project's own ops, registered only while the native layer is on. */
+const OWN_KERNELS = [RELU_GRAD, CONV2D_BIAS] as const;
 export type NativeKernelName = typeof NATIVE_KERNELS[number];
 
 /** A Run's answer for a tensor too small to repay a native call: wasm runs it, not counted as a fallback. */
@@ -73,6 +77,7 @@ const counts: Record<NativeKernelName | "fallback" | "small", number> = {
   KdBatchNormTrain: 0,
   KdBatchNormGrad: 0,
   KdReluGrad: 0,
+  KdConv2DBias: 0,
   fallback: 0,
   small: 0,
 };
@@ -386,6 +391,23 @@ function reluGradKernel(kernels: OneDnnKernels): tf.KernelFunc {
   };
 }
 
+/** KdConv2DBias: lib/ops/conv2d_bias.ts calls it only for float32 tensors with a [C] bias. */
+function conv2dBiasKernel(kernels: OneDnnKernels): tf.KernelFunc {
+  const run = forward(false);
+  const sameStride1: ConvAttrs = { strides: 1, pad: "same" };
+  return (args) => {
+    const backend = asHeapBackend(args.backend);
+    if (backend === undefined) throw new Error(`${CONV2D_BIAS} runs on the wasm backend only`);
+    const out = run(kernels, backend, args.inputs, sameStride1 as unknown as tf.NamedAttrMap);
+    if (out === undefined || out === SMALL || Array.isArray(out)) {
+      const shapes = Object.values(args.inputs).map((t) => `[${t?.shape}]`).join(", ");
+      throw new Error(`${CONV2D_BIAS}: the native convolution does not cover ${shapes}`);
+    }
+    counts.KdConv2DBias++;
+    return out;
+  };
+}
+
 const RUNS: Record<WrappedKernelName, Run> = {
   Conv2D: forward(false),
   FusedConv2D: forward(undefined),
@@ -419,6 +441,11 @@ export function installNativeKernels(kernels: OneDnnKernels): void {
     backendName: BACKEND,
     kernelFunc: reluGradKernel(kernels),
   });
+  tf.registerKernel({
+    kernelName: CONV2D_BIAS,
+    backendName: BACKEND,
+    kernelFunc: conv2dBiasKernel(kernels),
+  });
   for (const name of WRAPPED_KERNELS) {
     const wasm = tf.getKernel(name, BACKEND);
     if (wasm === undefined) throw new Error(`the wasm backend has no ${name} kernel to wrap`);
@@ -448,7 +475,7 @@ export function installNativeKernels(kernels: OneDnnKernels): void {
 /** Puts the wasm kernels back (the native layer off); a no-op when it is not installed. */
 export function uninstallNativeKernels(): void {
   if (replaced === undefined) return;
-  tf.unregisterKernel(RELU_GRAD, BACKEND);
+  for (const name of OWN_KERNELS) tf.unregisterKernel(name, BACKEND);
   for (const [name, wasm] of replaced) {
     tf.unregisterKernel(name, BACKEND);
     tf.registerKernel(wasm);
