@@ -124,7 +124,7 @@ interface TorchResult {
  * `libopenblas0` is installed, else the reference (netlib) BLAS, which makes
  * PyTorch's linear layers several times slower and the ratios flattering.
  */
-export function blasName(path: string | null): string {
+function blasName(path: string | null): string {
   if (path === null) return "unknown";
   if (/openblas/i.test(path)) return "OpenBLAS";
   if (/\/blas\/libblas\.so/.test(path)) return "the reference BLAS (netlib)";
