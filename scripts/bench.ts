@@ -119,6 +119,11 @@ interface TorchResult {
   blas: string | null;
 }
 
+/** Debian's reference (netlib) BLAS, by the path of the file PyTorch mapped. */
+function isReferenceBlas(path: string | null): boolean {
+  return path !== null && /\/blas\/libblas\.so/.test(path);
+}
+
 /**
  * The BLAS behind Debian's generic libblas.so.3, by its path: OpenBLAS where
  * `libopenblas0` is installed, else the reference (netlib) BLAS, which makes
@@ -127,7 +132,7 @@ interface TorchResult {
 function blasName(path: string | null): string {
   if (path === null) return "unknown";
   if (/openblas/i.test(path)) return "OpenBLAS";
-  if (/\/blas\/libblas\.so/.test(path)) return "the reference BLAS (netlib)";
+  if (isReferenceBlas(path)) return "the reference BLAS (netlib)";
   return path;
 }
 
@@ -630,7 +635,7 @@ function table(
     `Ours, native path: ${machine.backend.native ?? `not run (${machine.nativeMissing})`}`,
     `Ours, wasm path (KD_NATIVE=0): ${machine.backend.wasm}`,
     torchLine,
-    ...(t && /reference/.test(blasName(t.blas))
+    ...(t && isReferenceBlas(t.blas)
       ? [
         "Warning: PyTorch's linear layers ran on the reference BLAS, not a tuned one: " +
         "install OpenBLAS (Debian: libopenblas0-pthread) for a fair comparison.",
