@@ -28,13 +28,13 @@ import {
 import {
   chartBundle,
   formatDuration,
-  inJupyterKernel,
   progressBar,
   progressFraction,
   showChart,
   showTable,
   tableBundle,
 } from "../lib/notebook/display.ts";
+import { inJupyterKernel } from "../lib/notebook/kernel_output.ts";
 
 /** Runs `fn` with console.log captured; returns the printed lines. */
 async function captureLog(fn: () => Promise<void>): Promise<string[]> {
