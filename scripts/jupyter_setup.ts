@@ -400,8 +400,9 @@ async function output(cmd: string, args: string[], timeoutMs: number): Promise<s
 }
 
 async function clientOf(python: string, probe: string): Promise<Client | undefined> {
-  const versions = await output(python, ["-c", probe], 60_000);
-  return versions === undefined ? undefined : { python, versions };
+  const printed = await output(python, ["-c", probe], 60_000);
+  // LAB_PROBE prints two lines of versions; the log shows them as one.
+  return printed === undefined ? undefined : { python, versions: printed.split("\n").join(", ") };
 }
 
 async function exists(path: string): Promise<boolean> {
