@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { misplacedOutput, type PageCell } from "../scripts/browser/lab_check.ts";
 import { kdSettings, parseLabArgs } from "../scripts/lessons/lab.ts";
 import { appUrl, portFor, serverArgs } from "../scripts/lessons/jupyter_server.ts";
 
@@ -58,4 +59,42 @@ Deno.test("lab: a taken port is replaced by a free one", () => {
   }
   const free = portFor(taken);
   assert.equal(free, taken);
+});
+
+Deno.test("lab check: a console line under another cell than the one printing it is named", () => {
+  const cell = (index: number, source: string, text: string): PageCell => ({
+    index,
+    source,
+    executionCount: index,
+    outputs: text ? [{ output_type: "stream", name: "stdout", text }] : [],
+    vegaOutputs: 0,
+  });
+  const summary = "teacher.summary(100);\nconsole.log(`teacher: ${n} trainable parameters`);";
+  const fit = "const run = await fit();\nconsole.log(`teacher test accuracy: ${acc}`);";
+  const table = "Total params: 481214\nTrainable params: 481214\n";
+  assert.deepEqual(
+    misplacedOutput([
+      cell(5, summary, `${table}teacher: 481,214 trainable parameters\n`),
+      cell(7, fit, "teacher test accuracy: 34.85 %\n"),
+    ]),
+    [],
+  );
+  // What issue 28 saw: the summary's tail and the count under the next cell.
+  assert.deepEqual(
+    misplacedOutput([
+      cell(5, summary, "Total params: 481214\n"),
+      cell(
+        7,
+        fit,
+        "Trainable params: 481214\nteacher: 481,214 trainable parameters\n" +
+          "teacher test accuracy: 34.85 %\n",
+      ),
+    ]),
+    [
+      'cell 5: no output line starts with "teacher: ", which it prints',
+      'cell 7 shows a line starting with "teacher: ", printed by cell 5',
+      'cell 5: no output line starts with "Trainable params", which it prints',
+      'cell 7 shows a line starting with "Trainable params", printed by cell 5',
+    ],
+  );
 });
