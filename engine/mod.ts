@@ -1,0 +1,27 @@
+/**
+ * @kd/engine: the TensorFlow.js engines the distillation library trains on. Its surface is small:
+ * choose and start an engine (the wasm engine with this package's kernels and, where oneDNN is
+ * found and proved, the native layer under it), describe it in one line, the backend-neutral ops
+ * that run as one fused kernel where the engine has one, the settings it reads, and the trace of
+ * which kernel paths ran.
+ */
+export {
+  BACKEND_NAMES,
+  type BackendChoice,
+  backendLabel,
+  describeBackend,
+  ensureBackend,
+  parseBackendName,
+  selectBackend,
+  type SelectBackendOptions,
+} from "./select.ts";
+export type { BackendName } from "./engine.ts";
+export { type NativeLayerInfo, nativeLayerInfo, withoutNativeKernels } from "./wasm/engine.ts";
+export { MAX_WASM_THREADS, wasmThreadsUnsupportedReason } from "./wasm/threads.ts";
+export { findInstalledTfjsNode, type InstalledTfjsNode } from "./tensorflow.ts";
+export { type AdamScalars, adamStep, hasFusedAdamStep } from "./ops/adam_step.ts";
+export { batchNormTrain } from "./ops/batch_norm_train.ts";
+export { conv2dBias } from "./ops/conv2d_bias.ts";
+export { type TraceCounts, traceOf, traceSince, traceSnapshot } from "./trace.ts";
+export { KernelTimer } from "./kernel_timer.ts";
+export { ENGINE_SETTINGS, type EngineSettingName, type Setting } from "./settings.ts";
