@@ -156,8 +156,6 @@ export {
   type BatchProgress,
   /** Adam with PyTorch's defaults. */
   defaultOptimizer,
-  /** One epoch's loss, accuracies and speed. */
-  type EpochRecord,
   /** Trains a model with the summed loss terms, from a teacher where terms read one. */
   fit,
   /** What fit takes. */
@@ -165,6 +163,10 @@ export {
   /** What fit returns: the history and the final test accuracy. */
   type FitResult,
 } from "./distill/fit.ts";
+export {
+  /** One epoch's loss, accuracies and speed. */
+  type EpochRecord,
+} from "./distill/history.ts";
 export {
   /** fit with a live progress bar. */
   fitWithProgress,

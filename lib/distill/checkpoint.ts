@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { writeDirAtomic, writeFileAtomic } from "../io/safe_write.ts";
 import { SeededDropout } from "../models/dropout.ts";
-import type { EpochRecord } from "./fit.ts";
+import type { EpochRecord } from "./history.ts";
 
 interface TensorEntry {
   name: string;

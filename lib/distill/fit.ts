@@ -19,6 +19,7 @@ import {
 } from "./outputs.ts";
 import { hardLabels, type LossTerm } from "./terms.ts";
 import { checkTrainable } from "./trainable.ts";
+import type { EpochRecord } from "./history.ts";
 
 /** Progress after each batch, for progress bars. */
 export interface BatchProgress {
@@ -28,22 +29,6 @@ export interface BatchProgress {
   batches: number;
   /** Weighted total loss of this batch. */
   loss: number;
-  imagesPerSecond: number;
-}
-
-/** One epoch's results. Accuracies are fractions in [0, 1]. */
-export interface EpochRecord {
-  epoch: number;
-  /** Mean over batches of the weighted total loss. */
-  loss: number;
-  /** Mean over batches of each term's unweighted loss, by term name. */
-  parts: Record<string, number>;
-  /** Running accuracy of the training batches (dropout and batch statistics on). */
-  trainAccuracy: number;
-  /** Test accuracy in inference mode, when a test set was given and evaluated this epoch. */
-  testAccuracy?: number;
-  /** Training time of the epoch, evaluation excluded. */
-  seconds: number;
   imagesPerSecond: number;
 }
 

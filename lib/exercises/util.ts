@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { softmaxWithTemperature } from "../charts/temperature.ts";
 import { createRng } from "../random.ts";
-import type { ExerciseId } from "./exercises.ts";
+import type { ExerciseId } from "./ids.ts";
 import { checkFailed, type CheckResult } from "./result.ts";
 
 /** A learner value read into plain data, or why it could not be. */

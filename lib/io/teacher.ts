@@ -12,7 +12,7 @@ import { CIFAR10_UNIT_SCALE, IMAGENET_NORMALIZATION } from "../data/cifar10.ts";
 import { ensureBackend } from "../backend.ts";
 import type { Normalization } from "../data/dataset.ts";
 import { type Checksum, fileDigests } from "../data/download.ts";
-import type { EpochRecord } from "../distill/fit.ts";
+import type { EpochRecord } from "../distill/history.ts";
 import { countTrainableParams } from "../models/blocks.ts";
 import { cifarDeepNN } from "../models/cifar_cnn.ts";
 import { mnistTeacher } from "../models/mnist_cnn.ts";
