@@ -1,26 +1,20 @@
 /**
- * The library's one door to the engine package (`@kd/engine`, engine/ in this repository): choosing
- * and starting a TensorFlow.js engine, the backend line every notebook prints, the engine's
- * settings for the one settings table, and the backend-neutral ops the models and the optimizer
- * call. No other file of lib/ imports the engine (test/module_graph_test.ts checks it).
+ * The library's door to the engine package (`@kd/engine`, engine/ in this repository): choosing
+ * and starting a TensorFlow.js engine, and the backend line every notebook prints. Two lighter
+ * doors load no engine: lib/ops.ts (the backend-neutral ops the models and the optimizer call)
+ * and lib/settings.ts (the engine's settings in the one table). No other file of lib/ imports the
+ * engine (test/module_graph_test.ts checks it).
  */
 export {
-  type AdamScalars,
-  adamStep,
   BACKEND_NAMES,
   type BackendChoice,
   backendLabel,
   type BackendName,
-  batchNormTrain,
-  conv2dBias,
   describeBackend,
-  ENGINE_SETTINGS,
   ensureBackend,
   findInstalledTfjsNode,
-  hasFusedAdamStep,
   type InstalledTfjsNode,
   parseBackendName,
   selectBackend,
   type SelectBackendOptions,
-  type Setting,
 } from "@kd/engine";
