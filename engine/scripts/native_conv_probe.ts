@@ -17,7 +17,7 @@
  */
 import { parseArgs } from "node:util";
 import { loadOneDnn } from "../wasm/native/loader.ts";
-import { type Conv2DParams, type MatMulShape, OneDnnKernels } from "../wasm/native/onednn.ts";
+import { type Conv2DParams, type MatMulShape, OneDnnKernels } from "../wasm/native/onednn/mod.ts";
 import { message } from "../errors.ts";
 import { readEngineSetting } from "../settings.ts";
 

@@ -19,7 +19,7 @@ import {
   conv2DParams,
   type MatMulShape,
   OneDnnKernels,
-} from "../wasm/native/onednn.ts";
+} from "../wasm/native/onednn/mod.ts";
 import { check, ONEDNN_SYMBOLS, OneDnnError } from "../wasm/native/onednn_ffi.ts";
 import {
   conv2dBackwardDataReference,

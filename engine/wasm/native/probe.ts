@@ -10,7 +10,7 @@
  */
 import { message } from "../../errors.ts";
 import { loadOneDnn } from "./loader.ts";
-import { OneDnnKernels } from "./onednn.ts";
+import { OneDnnKernels } from "./onednn/mod.ts";
 import { runSelfTest, type SelfTestCheck, TOLERANCE } from "./self_test.ts";
 
 export type ProbeVerdict =

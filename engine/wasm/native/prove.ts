@@ -24,19 +24,24 @@ export interface ProveOptions {
 /** The JSON file under the caller's cache folder: { [key]: verdict }. */
 export const PROOF_CACHE_FILE = "native_proofs.json";
 
-/** Sources whose change can change the verdict (see the module comment). */
+/** Sources whose change can change the verdict (see the module comment), and all of onednn/. */
 const SOURCES = [
   "onednn_ffi.ts",
   "loader.ts",
-  "onednn.ts",
   "reference.ts",
   "self_test.ts",
   "probe.ts",
 ];
+const KERNEL_FOLDER = "onednn/";
 
 async function sourceHash(): Promise<string> {
+  const folder = new URL(KERNEL_FOLDER, import.meta.url);
+  const kernels: string[] = [];
+  for await (const entry of Deno.readDir(folder)) {
+    if (entry.isFile && entry.name.endsWith(".ts")) kernels.push(KERNEL_FOLDER + entry.name);
+  }
   const parts: string[] = [];
-  for (const name of SOURCES) {
+  for (const name of [...SOURCES, ...kernels.sort()]) {
     parts.push(await Deno.readTextFile(new URL(name, import.meta.url)));
   }
   const digest = await crypto.subtle.digest(

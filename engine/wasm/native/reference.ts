@@ -10,7 +10,7 @@ import type {
   Conv2DParams,
   MatMulShape,
   Pool2DParams,
-} from "./onednn.ts";
+} from "./onednn/mod.ts";
 
 type Numbers = ArrayLike<number>;
 

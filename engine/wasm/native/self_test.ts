@@ -10,7 +10,7 @@ import type {
   Conv2DParams,
   MatMulShape,
   OneDnnKernels,
-} from "./onednn.ts";
+} from "./onednn/mod.ts";
 import {
   batchNormGradReference,
   batchNormInferenceReference,

@@ -8,7 +8,7 @@ import { message } from "../../errors.ts";
 import { repositoryPath } from "../../repository.ts";
 import { type EngineSettingName, readEngineSetting } from "../../settings.ts";
 import { loadOneDnn, nativeRequestFromEnv } from "./loader.ts";
-import { OneDnnKernels } from "./onednn.ts";
+import { OneDnnKernels } from "./onednn/mod.ts";
 import { proveNativeLibrary } from "./prove.ts";
 
 export const NATIVE_THREADS_ENV: EngineSettingName = "KD_NATIVE_THREADS";

@@ -4,7 +4,7 @@
  * the large element-wise operations around them (bias
  * add, ReLU, max pooling, batch normalisation in training, its gradient and at
  * inference, the products and differences of the backward pass),
- * run by oneDNN (onednn.ts) in place on the wasm heap. Every other kernel stays
+ * run by oneDNN (onednn/) in place on the wasm heap. Every other kernel stays
  * on wasm, and each native kernel falls back to the wasm kernel it replaces for
  * what it does not cover (other dtypes, NCHW, groups, activations other than
  * ReLU, broadcasting beyond one shared operand or one row, tensors too small to
@@ -17,7 +17,7 @@ import {
   conv2DParams,
   type OneDnnKernels,
   pool2DParams,
-} from "./onednn.ts";
+} from "./onednn/mod.ts";
 import { asHeapBackend, type WasmHeapBackend } from "../kernels/wasm_heap.ts";
 import { trace } from "../../trace.ts";
 import { RELU_GRAD } from "../../ops/relu_grad.ts";
