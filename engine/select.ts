@@ -11,7 +11,7 @@ import type { BackendName, Engine } from "./engine.ts";
 import { message } from "./errors.ts";
 import { readEngineSetting } from "./settings.ts";
 import { findInstalledTfjsNode, tensorflowEngine } from "./tensorflow.ts";
-import { checkWasmSettings, wasmEngine } from "./wasm/engine.ts";
+import { lazyWasmEngine, loadWasmEngine } from "./wasm/load.ts";
 import { webgpuEngine } from "./webgpu.ts";
 
 /** Valid values of `KD_BACKEND` and `prefer`. */
@@ -19,7 +19,7 @@ export const BACKEND_NAMES: readonly BackendName[] = ["tensorflow", "wasm", "cpu
 
 const ENGINES: Record<BackendName, Engine> = {
   tensorflow: tensorflowEngine,
-  wasm: wasmEngine,
+  wasm: lazyWasmEngine,
   cpu: cpuEngine,
   webgpu: webgpuEngine,
 };
@@ -49,7 +49,7 @@ async function choose(
   prefer: string | undefined,
 ): Promise<BackendChoice> {
   // Read first so that a bad setting is an error, not a silent fallback.
-  checkWasmSettings();
+  (await loadWasmEngine()).checkWasmSettings();
   if (envValue !== undefined) {
     const name = parseBackendName(envValue, "KD_BACKEND");
     let extra: string | undefined;
@@ -79,7 +79,7 @@ async function choose(
     notes.push("tfjs-node not installed");
   }
   try {
-    return choice("wasm", [...notes, await wasmEngine.start()]);
+    return choice("wasm", [...notes, await lazyWasmEngine.start()]);
   } catch (e) {
     notes.push(`wasm failed (${message(e)})`);
   }

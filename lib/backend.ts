@@ -1,20 +1,28 @@
 /**
- * The library's door to the engine package (`@kd/engine`, engine/ in this repository): choosing
- * and starting a TensorFlow.js engine, and the backend line every notebook prints. Two lighter
- * doors load no engine: lib/ops.ts (the backend-neutral ops the models and the optimizer call)
- * and lib/settings.ts (the engine's settings in the one table). No other file of lib/ imports the
- * engine (test/module_graph_test.ts checks it).
+ * The library's one door to the engine package (`@kd/engine`, engine/ in this repository):
+ * choosing and starting a TensorFlow.js engine, the backend line every notebook prints, the
+ * backend-neutral ops the models and the optimizer call, and the engine's settings for the one
+ * settings table. Importing it starts nothing: the engine loads the wasm engine (which registers
+ * its tfjs backend) only when `selectBackend` or `ensureBackend` chooses one. No other file of
+ * lib/ imports the engine (test/module_graph_test.ts checks it).
  */
 export {
+  type AdamScalars,
+  adamStep,
   BACKEND_NAMES,
   type BackendChoice,
   backendLabel,
   type BackendName,
+  batchNormTrain,
+  conv2dBias,
   describeBackend,
+  ENGINE_SETTINGS,
   ensureBackend,
   findInstalledTfjsNode,
+  hasFusedAdamStep,
   type InstalledTfjsNode,
   parseBackendName,
   selectBackend,
   type SelectBackendOptions,
+  type Setting,
 } from "@kd/engine";

@@ -5,8 +5,8 @@
  * setting is documented where it is declared. A `KD_*` variable that is not in the table is most
  * likely a typo, so the first read warns about it and names the closest known setting.
  */
-// The engine's settings entry alone: reading a setting loads no engine.
-import { ENGINE_SETTINGS, type Setting } from "@kd/engine/settings";
+// Through the library's door to the engine, which starts nothing when imported.
+import { ENGINE_SETTINGS, type Setting } from "./backend.ts";
 
 export type { Setting };
 

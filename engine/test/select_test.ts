@@ -109,3 +109,24 @@ Deno.test("findInstalledTfjsNode needs the native binding, and prefers -gpu", ()
     Deno.removeSync(root, { recursive: true });
   }
 });
+
+Deno.test("importing the engine registers no backend; the first selection loads the wasm engine", async () => {
+  const entry = new URL("../mod.ts", import.meta.url).href;
+  const code = `import * as tf from "@tensorflow/tfjs";
+import { selectBackend } from "${entry}";
+const names = () => Object.keys(tf.engine().registryFactory).sort().join(",");
+console.log(names());
+await selectBackend();
+console.log(names());`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    env: { KD_BACKEND: "cpu" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const [imported, selected] = new TextDecoder().decode(out.stdout).trim().split("\n");
+  assert.equal(imported, "cpu", "registered by importing the engine");
+  // Even a cpu selection loads it: the wasm settings are checked before any engine starts.
+  assert.equal(selected, "cpu,wasm");
+});

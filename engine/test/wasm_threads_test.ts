@@ -1,6 +1,6 @@
 /** `KD_WASM_THREADS`: parsed, capped, and its defaults beside the native layer and without it. */
 import assert from "node:assert/strict";
-import { MAX_WASM_THREADS, parseWasmThreads } from "../wasm/threads.ts";
+import { MAX_WASM_THREADS, parseWasmThreads } from "../wasm/threads_request.ts";
 
 Deno.test("KD_WASM_THREADS is parsed and capped; unset means one per core, or one beside the native layer", () => {
   assert.deepEqual(parseWasmThreads("1"), { threads: 1, source: "KD_WASM_THREADS=1" });

@@ -15,7 +15,8 @@ import {
   NATIVE_KERNELS,
   uninstallNativeKernels,
 } from "./native/tfjs_kernels.ts";
-import { prepareWasmThreads, wasmThreadsRequested, type WasmThreadsSession } from "./threads.ts";
+import { prepareWasmThreads, type WasmThreadsSession } from "./threads.ts";
+import { wasmThreadsRequested } from "./threads_request.ts";
 
 const REASON = "conv gradients rewritten as forward convolutions";
 

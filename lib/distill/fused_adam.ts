@@ -6,7 +6,7 @@
  * non-float32 variables, the stock step runs.
  */
 import * as tf from "@tensorflow/tfjs";
-import { type AdamScalars, adamStep, hasFusedAdamStep } from "../ops.ts";
+import { type AdamScalars, adamStep, hasFusedAdamStep } from "../backend.ts";
 
 interface Moment {
   originalName: string;

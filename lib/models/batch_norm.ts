@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type Initializer } from "./init.ts";
 import { channelCount, type LayerVariable } from "./layer_shape.ts";
-import { batchNormTrain } from "../ops.ts";
+import { batchNormTrain } from "../backend.ts";
 
 export interface BatchNormArgs {
   /** Weight of the old moving statistics per step: PyTorch's momentum 0.1 is 0.9 here. */

@@ -11,7 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type Initializer } from "./init.ts";
 import { channelCount, firstInputShape, type LayerVariable } from "./layer_shape.ts";
-import { conv2dBias } from "../ops.ts";
+import { conv2dBias } from "../backend.ts";
 
 export interface SameConv2DArgs {
   filters: number;
