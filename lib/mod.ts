@@ -251,6 +251,12 @@ export {
   /** Measures a teacher now and shows it beside its manifest's accuracy. */
   showTeacherCheck,
 } from "./notebook/teacher_card.ts";
+export {
+  /** Notebook 01's teacher recipe over several seeds, ours and PyTorch's, as recorded. */
+  readSeedSpread,
+  /** What readSeedSpread returns: either side absent until its script has run. */
+  type SeedSpread,
+} from "./notebook/seed_spread.ts";
 
 // ── Charts and display ───────────────────────────────────────────────────────────────────────
 export {

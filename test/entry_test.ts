@@ -108,6 +108,8 @@ const EXPECTED = [
   "ReferenceAccuracy",
   "showShippedTeacher",
   "showTeacherCheck",
+  "readSeedSpread",
+  "SeedSpread",
   // charts and display
   "barChart",
   "confusionChart",
