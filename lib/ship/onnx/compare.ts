@@ -1,0 +1,53 @@
+/**
+ * Whether an exported file computes what the tfjs model computes: both run on the same examples,
+ * then the classes they pick and their largest logit difference are compared.
+ */
+import type * as tf from "@tensorflow/tfjs";
+import type { Dataset } from "../../data/dataset.ts";
+import { accuracyOf, classesOf } from "../../distill/evaluate.ts";
+import { predictOutputs, type StoredOutput } from "../../distill/outputs.ts";
+import { onnxPredict, type OnnxSession } from "./runtime.ts";
+
+/** How two sets of logits for the same examples differ. */
+export interface LogitAgreement {
+  readonly examples: number;
+  /** Examples given the same class by both. */
+  readonly sameClass: number;
+  /** The largest |a − b| over every logit of every example. */
+  readonly maxAbsDiff: number;
+}
+
+/** Compares logits row by row; both must hold the same examples with the same classes. */
+export function compareLogits(a: StoredOutput, b: StoredOutput): LogitAgreement {
+  if (a.shape.join() !== b.shape.join() || a.values.length !== b.values.length) {
+    throw new RangeError(
+      `cannot compare ${a.values.length} logits of [${a.shape}] with ` +
+        `${b.values.length} of [${b.shape}]`,
+    );
+  }
+  let maxAbsDiff = 0;
+  a.values.forEach((v, i) => (maxAbsDiff = Math.max(maxAbsDiff, Math.abs(v - b.values[i]))));
+  const [ca, cb] = [classesOf(a), classesOf(b)];
+  return { examples: ca.length, sameClass: ca.filter((c, i) => c === cb[i]).length, maxAbsDiff };
+}
+
+/** tfjs against ONNX Runtime on one dataset: their agreement and each one's accuracy. */
+export interface RuntimeComparison extends LogitAgreement {
+  readonly tfjsAccuracy: number;
+  readonly onnxAccuracy: number;
+}
+
+/** Runs `model` in tfjs and `session` in ONNX Runtime on every example of `data`. */
+export async function compareWithOnnx(
+  model: tf.LayersModel,
+  session: OnnxSession,
+  data: Dataset,
+): Promise<RuntimeComparison> {
+  const tfjs = predictOutputs(model, data, ["logits"]).logits!;
+  const onnx = await onnxPredict(session, data, { output: "logits" });
+  return {
+    ...compareLogits(tfjs, onnx),
+    tfjsAccuracy: accuracyOf(classesOf(tfjs), data.y),
+    onnxAccuracy: accuracyOf(classesOf(onnx), data.y),
+  };
+}
