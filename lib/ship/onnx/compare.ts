@@ -2,10 +2,9 @@
  * Whether an exported file computes what the tfjs model computes: both run on the same examples,
  * then the classes they pick and their largest logit difference are compared.
  */
-import type * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "../../data/dataset.ts";
 import { accuracyOf, classesOf } from "../../distill/evaluate.ts";
-import { predictOutputs, type StoredOutput } from "../../distill/outputs.ts";
+import type { StoredOutput } from "../../distill/outputs.ts";
 import { onnxPredict, type OnnxSession } from "./runtime.ts";
 
 /** How two sets of logits for the same examples differ. */
@@ -31,23 +30,21 @@ export function compareLogits(a: StoredOutput, b: StoredOutput): LogitAgreement 
   return { examples: ca.length, sameClass: ca.filter((c, i) => c === cb[i]).length, maxAbsDiff };
 }
 
-/** tfjs against ONNX Runtime on one dataset: their agreement and each one's accuracy. */
-export interface RuntimeComparison extends LogitAgreement {
-  readonly tfjsAccuracy: number;
+/** An ONNX file's logits against tfjs's on one dataset, and its accuracy there. */
+export interface OnnxAgreement extends LogitAgreement {
   readonly onnxAccuracy: number;
 }
 
-/** Runs `model` in tfjs and `session` in ONNX Runtime on every example of `data`. */
+/**
+ * Runs `session` on every example of `data` and compares its logits with `tfjsLogits`, the tfjs
+ * model's for the same examples (`predictOutputs(model, data).logits`, computed once for any
+ * number of files).
+ */
 export async function compareWithOnnx(
-  model: tf.LayersModel,
+  tfjsLogits: StoredOutput,
   session: OnnxSession,
   data: Dataset,
-): Promise<RuntimeComparison> {
-  const tfjs = predictOutputs(model, data, ["logits"]).logits!;
+): Promise<OnnxAgreement> {
   const onnx = await onnxPredict(session, data, { output: "logits" });
-  return {
-    ...compareLogits(tfjs, onnx),
-    tfjsAccuracy: accuracyOf(classesOf(tfjs), data.y),
-    onnxAccuracy: accuracyOf(classesOf(onnx), data.y),
-  };
+  return { ...compareLogits(tfjsLogits, onnx), onnxAccuracy: accuracyOf(classesOf(onnx), data.y) };
 }
