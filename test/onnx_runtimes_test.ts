@@ -1,6 +1,8 @@
 /** compareRuntimes (tfjs beside ONNX Runtime) and the table notebook 06 shows of it. */
 import assert from "node:assert/strict";
 import { ensureBackend } from "../lib/backend.ts";
+import { renderSvg } from "../lib/charts/render.ts";
+import { runtimeCostChart } from "../lib/charts/runtime_cost.ts";
 import { select } from "../lib/data/dataset.ts";
 import { loadMnist } from "../lib/data/mnist.ts";
 import { mnistStudent } from "../lib/models/mod.ts";
@@ -73,4 +75,21 @@ Deno.test("runtimeTableRows formats sizes, latency, agreement and differences", 
       "largest logit difference": "–",
     },
   ]);
+});
+
+Deno.test("runtimeCostChart: size and latency panels on log scales, one dot per setup", async () => {
+  const spec = runtimeCostChart([
+    { model: "student", setup: "TensorFlow.js, float32", bytes: 2048, latencyMs: 0.5 },
+    { model: "student", setup: "ONNX Runtime, int8", bytes: 512, latencyMs: 0.02 },
+  ], { title: "costs" });
+  assert.deepEqual(spec.data.values, [
+    { model: "student", setup: "TensorFlow.js, float32", kib: 2, latencyMs: 0.5 },
+    { model: "student", setup: "ONNX Runtime, int8", kib: 0.5, latencyMs: 0.02 },
+  ]);
+  const x = spec.hconcat!.map((v) => v.encoding!.x as { field: string; scale: { type: string } });
+  assert.deepEqual(x.map((e) => [e.field, e.scale.type]), [["kib", "log"], ["latencyMs", "log"]]);
+  const svg = await renderSvg(spec);
+  for (const text of ["costs", "size (KiB, log scale)", "ONNX Runtime, int8"]) {
+    assert.ok(svg.includes(text), text);
+  }
 });

@@ -1,8 +1,8 @@
 /**
  * Notebook 06's ONNX comparison in one call: the rows of `compareRuntimes` as a table (size,
- * latency, accuracy, agreement with tfjs) and the latencies as grouped bars.
+ * latency, accuracy, agreement with tfjs) and a chart of size and latency.
  */
-import { barChart } from "../charts/bar.ts";
+import { runtimeCostChart } from "../charts/runtime_cost.ts";
 import type { RuntimeRow } from "../ship/onnx/runtimes.ts";
 import { showChart, showTable } from "./display.ts";
 import { percent } from "./lesson.ts";
@@ -34,22 +34,13 @@ export interface RuntimeComparisonOptions {
   title?: string;
 }
 
-/** Shows the table, then the batch-1 latency of every model in every runtime and format. */
+/** Shows the table, then every model's size and batch-1 latency in every runtime and format. */
 export async function showRuntimeComparison(
   rows: readonly RuntimeRow[],
   options: RuntimeComparisonOptions = {},
 ): Promise<void> {
   const { title = "TensorFlow.js and ONNX Runtime on the same test images" } = options;
   await showTable(runtimeTableRows(rows), undefined, { title });
-  const bars = rows.map((r) => ({
-    label: r.model,
-    group: `${r.runtime}, ${r.format}`,
-    value: r.latencyMs,
-  }));
-  await showChart(barChart(bars, {
-    title: "Latency at batch 1, median (ms)",
-    valueTitle: "ms",
-    groupTitle: "runtime, weights",
-    percent: false,
-  }));
+  const points = rows.map((r) => ({ ...r, setup: `${r.runtime}, ${r.format}` }));
+  await showChart(runtimeCostChart(points, { title: "What each way of shipping costs" }));
 }
