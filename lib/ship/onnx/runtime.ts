@@ -43,11 +43,14 @@ export async function openOnnx(
   options: OnnxSessionOptions = {},
 ): Promise<OnnxSession> {
   const ort = await (runtime ??= import("onnxruntime-node"));
-  const session = await ort.InferenceSession.create(source as string, {
+  const sessionOptions: Ort.InferenceSession.SessionOptions = {
     executionProviders: ["cpu"],
     graphOptimizationLevel: options.graphOptimization ?? "all",
     ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
-  });
+  };
+  const session = typeof source === "string"
+    ? await ort.InferenceSession.create(source, sessionOptions)
+    : await ort.InferenceSession.create(source, sessionOptions);
   const where = typeof source === "string" ? source : "the ONNX bytes";
   /** A value's shape after the batch axis; every axis must have a size. */
   const sampleDims = (meta: Ort.InferenceSession.ValueMetadata): number[] => {
