@@ -222,7 +222,7 @@ export {
   type WeightFormat,
 } from "./io/quantise.ts";
 
-// ── Shipping: size and speed ─────────────────────────────────────────────────────────────────
+// ── Shipping: size, speed and ONNX ───────────────────────────────────────────────────────────
 export {
   /** The bytes of a model saved in one weight format. */
   type SavedSize,
@@ -237,6 +237,34 @@ export {
   /** Images per second at a batch size (default 256). */
   throughput,
 } from "./ship/speed.ts";
+export {
+  /** Writes a model as an ONNX file (float32 or int8 weights) for ONNX Runtime and the rest. */
+  exportOnnx,
+  /** What exportOnnx takes: weights, input layout and name, which outputs. */
+  type OnnxExportOptions,
+  /** What exportOnnx wrote: path, bytes, input and output names and shapes. */
+  type OnnxFile,
+} from "./ship/onnx/export.ts";
+export {
+  /** Median and p90 latency of single-image ONNX Runtime calls after warm-up. */
+  onnxLatencyBatch1,
+  /** An ONNX model's output for every example of a dataset, fed as tfjs is fed. */
+  onnxPredict,
+  /** A loaded ONNX model: its input, outputs, and a run call. */
+  type OnnxSession,
+  /** Loads an ONNX file into ONNX Runtime for Node (onnxruntime-node, CPU). */
+  openOnnx,
+} from "./ship/onnx/runtime.ts";
+export {
+  /** A model in tfjs beside its ONNX files in ONNX Runtime: size, latency, agreement. */
+  compareRuntimes,
+  /** One runtime and weight format of one model, as compareRuntimes measures it. */
+  type RuntimeRow,
+} from "./ship/onnx/runtimes.ts";
+export {
+  /** compareRuntimes' rows as one table and a latency chart. */
+  showRuntimeComparison,
+} from "./notebook/runtime_comparison.ts";
 export {
   /** A shipped teacher and its manifest. */
   type LoadedTeacher,
@@ -253,6 +281,12 @@ export {
   /** Measures a teacher now and shows it beside its manifest's accuracy. */
   showTeacherCheck,
 } from "./notebook/teacher_card.ts";
+export {
+  /** Notebook 01's teacher recipe over several seeds, ours and PyTorch's, as recorded. */
+  readSeedSpread,
+  /** What readSeedSpread returns: either side absent until its script has run. */
+  type SeedSpread,
+} from "./notebook/seed_spread.ts";
 
 // ── Charts and display ───────────────────────────────────────────────────────────────────────
 export {

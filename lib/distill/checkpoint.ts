@@ -170,8 +170,17 @@ export async function loadCheckpoint(
     tf.dispose(tensors);
   });
   const optimizerWeights = manifest.optimizer.map((e) => ({ name: e.name, tensor: take(e) }));
+  // tfjs's setWeights gives the optimizer new state variables without disposing the old ones
+  // (an optimizer that has stepped has some), so those it no longer holds are disposed here.
+  const previous = (await optimizer.getWeights()).map((w) => w.tensor);
   await optimizer.setWeights(optimizerWeights);
-  tf.dispose(optimizerWeights.map((w) => w.tensor));
+  const current = (await optimizer.getWeights()).map((w) => w.tensor);
+  tf.dispose([
+    ...optimizerWeights.map((w) => w.tensor),
+    ...previous.filter((t) => !current.includes(t)),
+    // getWeights makes a fresh tensor for the iteration count each time.
+    ...current.filter((t) => !(t instanceof tf.Variable)),
+  ]);
   const powers = adamPowers(optimizer);
   if (powers && manifest.adamPowers) {
     const [beta1, beta2] = manifest.adamPowers;
