@@ -25,7 +25,7 @@ import { parseArgs } from "node:util";
 import { describeBackend, ensureBackend } from "../lib/backend.ts";
 import { CIFAR10_ARCHIVE, ensureCifar10, loadCifar10 } from "../lib/data/cifar10.ts";
 import { type Dataset, subset } from "../lib/data/dataset.ts";
-import { writeFileAtomic } from "../lib/io/safe_write.ts";
+import { writeFileAtomic } from "../lib/fs/safe_write.ts";
 import { type BatchProgress, defaultOptimizer, fit } from "../lib/distill/fit.ts";
 import type { EpochRecord } from "../lib/distill/history.ts";
 import { predictOutputs } from "../lib/distill/outputs.ts";

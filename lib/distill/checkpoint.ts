@@ -1,13 +1,13 @@
 /**
  * Checkpoints of a training run: every model's weights (batch-norm statistics
  * included), the optimizer's state (Adam's β powers bit for bit), the epoch, the history and the dropout
- * streams' positions. Written atomically (lib/io/safe_write.ts): a checkpoint directory is
+ * streams' positions. Written atomically (lib/fs/safe_write.ts): a checkpoint directory is
  * complete before the `latest` pointer names it, so a run killed mid-write resumes from the
  * previous checkpoint.
  */
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
-import { writeDirAtomic, writeFileAtomic } from "../io/safe_write.ts";
+import { writeDirAtomic, writeFileAtomic } from "../fs/safe_write.ts";
 import { SeededDropout } from "../models/dropout.ts";
 import type { EpochRecord } from "./history.ts";
 

@@ -6,7 +6,7 @@
  * that quotes them.
  */
 import { fileURLToPath } from "node:url";
-import { writeFileAtomic } from "../io/safe_write.ts";
+import { writeFileAtomic } from "../fs/safe_write.ts";
 
 /** Where the two scripts write and the notebook reads. */
 export const SEED_SPREAD_FILE = fileURLToPath(

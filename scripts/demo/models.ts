@@ -14,7 +14,7 @@ import { evaluateAccuracy } from "../../lib/distill/evaluate.ts";
 import { fit } from "../../lib/distill/fit.ts";
 import { hardLabels, klDivergence } from "../../lib/distill/terms.ts";
 import { saveModel } from "../../lib/io/model_dir.ts";
-import { exists, writeFileAtomic } from "../../lib/io/safe_write.ts";
+import { exists, writeFileAtomic } from "../../lib/fs/safe_write.ts";
 import type { WeightFormat } from "../../lib/io/quantise.ts";
 import { mnistStudent, mnistTeacher } from "../../lib/models/mod.ts";
 import { exportOnnx } from "../../lib/ship/onnx/export.ts";

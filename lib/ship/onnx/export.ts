@@ -12,7 +12,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import onnxProto from "onnx-proto";
-import { writeFileAtomic } from "../../io/safe_write.ts";
+import { writeFileAtomic } from "../../fs/safe_write.ts";
 import {
   type HeldTensor,
   OnnxGraphBuilder,
