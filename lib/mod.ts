@@ -270,17 +270,15 @@ export {
   type LoadedTeacher,
   /** Loads a shipped teacher after checking its files and architecture. */
   loadTeacher,
-  /** The shipped teachers' names. */
-  type TeacherName,
-} from "./io/teacher.ts";
-export {
   /** An accuracy published elsewhere, for showTeacherCheck's table. */
   type ReferenceAccuracy,
   /** A shipped teacher's card: how it was made, and its training curve. */
   showShippedTeacher,
   /** Measures a teacher now and shows it beside its manifest's accuracy. */
   showTeacherCheck,
-} from "./notebook/teacher_card.ts";
+  /** The shipped teachers' names. */
+  type TeacherName,
+} from "./teachers/mod.ts";
 export {
   /** Notebook 01's teacher recipe over several seeds, ours and PyTorch's, as recorded. */
   readSeedSpread,

@@ -1,6 +1,6 @@
 /**
  * `deno task train-teachers [name…]`: trains the shipped teachers
- * (lib/io/teacher.ts; all of them when no name is given) with their lessons'
+ * (lib/teachers/; all of them when no name is given) with their lessons'
  * full recipes through `fit` and writes `data/teachers/<name>/`. Every epoch is
  * checkpointed under `runs/teachers/<name>/`, so a run that is stopped (or
  * killed) continues where it was when started again with the same options;
@@ -38,7 +38,7 @@ import {
   type TeacherRecipe,
   TEACHERS,
   type TrainingSitting,
-} from "../lib/io/teacher.ts";
+} from "../lib/teachers/mod.ts";
 import { formatDuration } from "../lib/notebook/display.ts";
 import type { LivePlot } from "./live_plot.ts";
 

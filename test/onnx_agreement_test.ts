@@ -15,7 +15,7 @@ import { loadMnist } from "../lib/data/mnist.ts";
 import { loadPeople } from "../lib/data/people.ts";
 import { accuracyOf, classesOf } from "../lib/distill/evaluate.ts";
 import { predictOutputs } from "../lib/distill/outputs.ts";
-import { loadTeacher, TEACHER_NAMES, TEACHERS } from "../lib/io/teacher.ts";
+import { loadTeacher, TEACHER_NAMES, TEACHERS } from "../lib/teachers/mod.ts";
 import {
   BatchNorm,
   cifarDeepNN,

@@ -9,14 +9,13 @@ import type * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CIFAR10_UNIT_SCALE, IMAGENET_NORMALIZATION } from "../data/cifar10.ts";
-import { ensureBackend } from "../backend.ts";
 import type { Normalization } from "../data/dataset.ts";
 import { type Checksum, fileDigests } from "../data/download.ts";
 import type { EpochRecord } from "../distill/history.ts";
 import { countTrainableParams } from "../models/blocks.ts";
 import { cifarDeepNN } from "../models/cifar_cnn.ts";
 import { mnistTeacher } from "../models/mnist_cnn.ts";
-import { loadModel, saveModel } from "./model_dir.ts";
+import { loadModel, saveModel } from "../io/model_dir.ts";
 
 /** The shipped teachers: notebook 02's (notebook 01's CNN on CIFAR-10) and notebook 04's DeepNN. */
 export type TeacherName = "teacher01-cifar10" | "deepnn";
@@ -325,7 +324,9 @@ async function readManifest(path: string, name: TeacherName): Promise<TeacherMan
  * Loads shipped teacher `name` after checking that its files are the ones the
  * training run wrote (sizes and SHA-256 from the manifest) and that manifest
  * and model both have the architecture the library builds for `name` today.
- * Every refusal names the file and how to retrain.
+ * Every refusal names the file and how to retrain. Checking the architecture
+ * builds the library's model on the active backend, and so does loading:
+ * choose the engine first (`ensureBackend`), as every notebook does.
  */
 export async function loadTeacher(
   name: TeacherName,
@@ -334,8 +335,6 @@ export async function loadTeacher(
   if (!isTeacherName(name)) {
     throw new RangeError(`no teacher named "${name}"; shipped teachers: ${TEACHER_NAMES}`);
   }
-  // Checking the architecture builds the library's model, which needs a backend.
-  await ensureBackend();
   const dir = teacherDir(name, options);
   try {
     await Deno.stat(dir);
