@@ -166,6 +166,12 @@ export {
   type FitResult,
 } from "./distill/fit.ts";
 export {
+  /** What one step measured: the weighted loss, each term's loss, the batch's hits. */
+  type StepResult,
+  /** One optimiser step on the weighted loss terms: the math of distillation. */
+  trainStep,
+} from "./distill/train_step.ts";
+export {
   /** fit with a live progress bar. */
   fitWithProgress,
 } from "./notebook/lesson.ts";

@@ -73,6 +73,8 @@ const EXPECTED = [
   "defaultOptimizer",
   "EpochRecord",
   "fit",
+  "StepResult",
+  "trainStep",
   "FitOptions",
   "FitResult",
   "fitWithProgress",
