@@ -202,6 +202,8 @@ export {
   differenceFrom,
   /** "97.57 ± 0.07 %". */
   formatMeanSd,
+  /** A difference of fractions in signed percentage points: "+0.84 pp". */
+  formatPoints,
   /** A mean and standard deviation. */
   type MeanSd,
   /** Mean and sample standard deviation. */
@@ -292,8 +294,20 @@ export {
   VEGA_LITE_SCHEMA,
 } from "./charts/spec.ts";
 export {
+  /** Points on two axes by category, in panels: a scatter or Pareto view. */
+  scatterChart,
+} from "./charts/scatter.ts";
+export {
+  /** One row of a lesson's closing comparison: seeded runs or one accuracy. */
+  type ComparedRow,
+  /** The closing comparison in one call: chart, table with seeds, change, verdicts. */
+  showComparison,
+} from "./notebook/comparison.ts";
+export {
   /** Displays a chart (interactive, SVG, PNG and text). */
   showChart,
+  /** Displays markdown the run wrote, e.g. a result sentence with its numbers. */
+  showMarkdown,
   /** Displays rows as a table. */
   showTable,
 } from "./notebook/display.ts";

@@ -11,3 +11,4 @@ export * from "./temperature.ts";
 export * from "./confusion.ts";
 export * from "./text.ts";
 export * from "./render.ts";
+export * from "./scatter.ts";

@@ -216,6 +216,21 @@ export async function showTable(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Text
+
+/**
+ * Show markdown the run wrote (a result sentence with its numbers): rendered in the kernel, the
+ * text itself on stdout elsewhere.
+ */
+export async function showMarkdown(markdown: string): Promise<void> {
+  if (!inJupyterKernel()) {
+    console.log(markdown);
+    return;
+  }
+  await kernelDisplay({ "text/markdown": markdown, "text/plain": markdown }, { raw: true });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Progress bar
 
 export interface ProgressUpdate {
