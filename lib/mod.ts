@@ -32,6 +32,8 @@ export {
 export {
   /** A fraction as a percentage with two decimals. */
   percent,
+} from "./notebook/display.ts";
+export {
   /** A table of the backend, profile and data that produced a notebook's outputs. */
   showRunInfo,
 } from "./notebook/lesson.ts";
@@ -174,6 +176,8 @@ export {
 export {
   /** fit with a live progress bar. */
   fitWithProgress,
+  /** The evaluated epochs of a history as a table: loss, train and test accuracy. */
+  showTrainingLog,
 } from "./notebook/lesson.ts";
 export {
   /** A model's outputs for every example, e.g. a teacher's, computed once for several runs. */

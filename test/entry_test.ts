@@ -78,6 +78,7 @@ const EXPECTED = [
   "FitOptions",
   "FitResult",
   "fitWithProgress",
+  "showTrainingLog",
   "predictOutputs",
   "StoredOutput",
   // evaluation and statistics

@@ -15,8 +15,7 @@ import {
   meanSd,
   type SeededRuns,
 } from "../stats.ts";
-import { showChart, showMarkdown, showTable } from "./display.ts";
-import { percent } from "./lesson.ts";
+import { percent, showChart, showMarkdown, showTable } from "./display.ts";
 
 /** One row of the comparison. */
 export interface ComparedRow {

@@ -9,7 +9,7 @@ import type { Dataset } from "../data/dataset.ts";
 import { evaluateAccuracy } from "../distill/evaluate.ts";
 import type { LoadedTeacher, TeacherManifest } from "../io/teacher.ts";
 import { formatDuration, showChart, showTable } from "./display.ts";
-import { percent } from "./lesson.ts";
+import { percent } from "./display.ts";
 
 /** A type alias, not an interface, so it fits showTable's row records. */
 export type TeacherCardRow = { readonly item: string; readonly value: string };
