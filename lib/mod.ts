@@ -134,6 +134,12 @@ export {
   softTargets,
 } from "./distill/losses.ts";
 export {
+  /** log softmax(z / T) of plain numbers, e.g. one output row of a model. */
+  logSoftmax,
+  /** softmax(z / T) of plain numbers. */
+  softmax,
+} from "./softmax.ts";
+export {
   /** Notebook 04's cosine term on hidden features. */
   cosineHidden,
   /** Cross-entropy with the true labels. */

@@ -60,6 +60,8 @@ const EXPECTED = [
   "meanSquaredError",
   "softCrossEntropy",
   "softTargets",
+  "logSoftmax",
+  "softmax",
   "cosineHidden",
   "hardLabels",
   "hintRegression",
