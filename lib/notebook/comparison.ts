@@ -61,12 +61,19 @@ function summary(result: ComparedRow["result"]): { accuracy: MeanSd; perSeed: nu
   return { accuracy: result.accuracy, perSeed: result.runs.map((r) => r.finalTestAccuracy) };
 }
 
-/** Shows the comparison and returns each compared method's verdict, in row order. */
-export async function showComparison(
+function measure(rows: readonly ComparedRow[]) {
+  return rows.map((r) => ({ ...r, ...summary(r.result) }));
+}
+
+/**
+ * Each row's difference from the baseline, in row order, without the baseline and the rows
+ * `notCompared` names: what showComparison's sentences state.
+ */
+export function compareWithBaseline(
   rows: readonly ComparedRow[],
-  options: ComparisonOptions,
-): Promise<ComparedMethod[]> {
-  const measured = rows.map((r) => ({ ...r, ...summary(r.result) }));
+  options: Pick<ComparisonOptions, "baseline" | "notCompared">,
+): ComparedMethod[] {
+  const measured = measure(rows);
   const base = measured.find((r) => r.name === options.baseline);
   if (!base) {
     throw new Error(
@@ -75,11 +82,22 @@ export async function showComparison(
     );
   }
   const skip = new Set([base.name, ...(options.notCompared ?? [])]);
-  const methods: ComparedMethod[] = measured.filter((r) => !skip.has(r.name)).map((r) => {
+  return measured.filter((r) => !skip.has(r.name)).map((r) => {
     const difference = differenceFrom(r.accuracy, base.accuracy);
     const sentence = describeDifference(r.name, base.name, difference);
     return { name: r.name, accuracy: r.accuracy, difference, sentence };
   });
+}
+
+/** Shows the comparison: chart, table, and one verdict per method as markdown. */
+export async function showComparison(
+  rows: readonly ComparedRow[],
+  options: ComparisonOptions,
+): Promise<void> {
+  const methods = compareWithBaseline(rows, options);
+  const measured = measure(rows);
+  const base = measured.find((r) => r.name === options.baseline)!;
+  const compared = new Set(methods.map((m) => m.name));
   const seeded = measured.some((r) => r.accuracy.n > 1);
   await showChart(barChart(
     measured.map((r) => ({
@@ -100,7 +118,7 @@ export async function showComparison(
       name: r.name,
       ours: formatMeanSd(r.accuracy),
       perSeed: r.accuracy.n > 1 ? r.perSeed.map(percent).join(", ") : "",
-      change: skip.has(r.name) ? "" : formatPoints(r.accuracy.mean - base.accuracy.mean),
+      change: compared.has(r.name) ? formatPoints(r.accuracy.mean - base.accuracy.mean) : "",
       source: r.source ?? "–",
     })),
     [
@@ -113,5 +131,4 @@ export async function showComparison(
     { title: options.title },
   );
   if (methods.length) await showMarkdown(methods.map((m) => `- ${m.sentence}`).join("\n"));
-  return methods;
 }
