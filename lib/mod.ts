@@ -98,6 +98,12 @@ export {
   hintRegressor,
 } from "./models/cifar_cnn.ts";
 export {
+  /** The L2 norm of a model's first convolution kernel (notebook 04's same-start check). */
+  firstConvKernelNorm,
+  /** The largest difference between two models' weights: 0 when they start identical. */
+  largestWeightDifference,
+} from "./models/weights.ts";
+export {
   /** Trainable parameters of a model. */
   countTrainableParams,
   /** Notebook 05's Keras-style CNN teacher. */

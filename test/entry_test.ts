@@ -44,6 +44,8 @@ const EXPECTED = [
   "cifarDeepNN",
   "cifarLightNN",
   "hintRegressor",
+  "firstConvKernelNorm",
+  "largestWeightDifference",
   "countTrainableParams",
   "mlpStudent",
   "kerasCnnTeacher",

@@ -15,15 +15,18 @@ export interface Batch {
   y: tf.Tensor1D;
 }
 
-/** What one step measured on its batch, before the update. */
-export interface StepResult {
+/**
+ * What one step measured on its batch, before the update. (A type, not an interface, so that
+ * `tf.tidy` can return it.)
+ */
+export type StepResult = {
   /** The weighted sum of the terms: the loss the update minimised. */
   loss: number;
   /** Each term's unweighted loss, by term name. */
   parts: Record<string, number>;
   /** Examples of the batch whose largest logit is the label. */
   correct: number;
-}
+};
 
 /** One optimiser step of `model` (and the terms' adapters) on the weighted sum of `terms`. */
 export function trainStep(
