@@ -58,3 +58,20 @@ Deno.test("showComparison names a missing baseline and the rows it has", async (
     { message: 'showComparison: the baseline "b" is not one of the rows (a)' },
   );
 });
+
+Deno.test("showComparison without a baseline: a results list, no change column, no sentences", async () => {
+  const out = await printed(() =>
+    showComparison([
+      { name: "teacher", result: 0.98, source: "98.28 %" },
+      { name: "  + 5 epochs", result: runs(0.9, 0.92) },
+    ], { title: "Results" })
+  );
+  assert.deepEqual(out.split("\n").map((l) => l.replace(/ +/g, " ").trimEnd()), [
+    "[chart] Test accuracy (mean ± sd over seeds) (bar+rule+text, 2 rows)",
+    "Results",
+    "model ours per seed source",
+    "------------ ------------------------ ---------------- -------",
+    "teacher 98.00 % 98.28 %",
+    " + 5 epochs 91.00 ± 1.00 % (2 seeds) 90.00 %, 92.00 % –",
+  ]);
+});

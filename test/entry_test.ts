@@ -128,6 +128,7 @@ const EXPECTED = [
   "ChartSpec",
   "VEGA_LITE_SCHEMA",
   "scatterChart",
+  "compareWithBaseline",
   "ComparedRow",
   "showComparison",
   "showChart",

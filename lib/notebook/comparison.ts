@@ -31,8 +31,11 @@ export interface ComparisonOptions {
   title: string;
   /** The chart's subtitle: what the runs trained on. */
   subtitle?: string;
-  /** The name of the row the others are measured against. */
-  baseline: string;
+  /**
+   * The name of the row the others are measured against; without one the table has no change
+   * column and no sentences (a results list of several stages).
+   */
+  baseline?: string;
   /** Rows shown but not measured against the baseline, e.g. the teacher. */
   notCompared?: readonly string[];
   /** Header of the first column (default "model"). */
@@ -71,7 +74,7 @@ function measure(rows: readonly ComparedRow[]) {
  */
 export function compareWithBaseline(
   rows: readonly ComparedRow[],
-  options: Pick<ComparisonOptions, "baseline" | "notCompared">,
+  options: { baseline: string; notCompared?: readonly string[] },
 ): ComparedMethod[] {
   const measured = measure(rows);
   const base = measured.find((r) => r.name === options.baseline);
@@ -94,14 +97,16 @@ export async function showComparison(
   rows: readonly ComparedRow[],
   options: ComparisonOptions,
 ): Promise<void> {
-  const methods = compareWithBaseline(rows, options);
+  const { baseline, notCompared } = options;
+  const methods = baseline ? compareWithBaseline(rows, { baseline, notCompared }) : [];
   const measured = measure(rows);
-  const base = measured.find((r) => r.name === options.baseline)!;
+  const base = measured.find((r) => r.name === baseline);
   const compared = new Set(methods.map((m) => m.name));
   const seeded = measured.some((r) => r.accuracy.n > 1);
   await showChart(barChart(
     measured.map((r) => ({
-      label: r.name,
+      // Names may be indented for the table; the chart's axis wants them bare.
+      label: r.name.trim(),
       value: r.accuracy.mean,
       error: r.accuracy.n > 1 ? r.accuracy.sd : undefined,
     })),
@@ -118,14 +123,16 @@ export async function showComparison(
       name: r.name,
       ours: formatMeanSd(r.accuracy),
       perSeed: r.accuracy.n > 1 ? r.perSeed.map(percent).join(", ") : "",
-      change: compared.has(r.name) ? formatPoints(r.accuracy.mean - base.accuracy.mean) : "",
+      change: base && compared.has(r.name)
+        ? formatPoints(r.accuracy.mean - base.accuracy.mean)
+        : "",
       source: r.source ?? "–",
     })),
     [
       { key: "name", label: options.nameLabel ?? "model" },
       { key: "ours", label: options.oursLabel ?? "ours" },
       ...(seeded ? [{ key: "perSeed", label: `per seed${seeds}` }] : []),
-      { key: "change", label: `vs ${base.name}` },
+      ...(base ? [{ key: "change", label: `vs ${base.name}` }] : []),
       ...(hasSource ? [{ key: "source", label: options.sourceLabel ?? "source" }] : []),
     ],
     { title: options.title },
