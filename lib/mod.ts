@@ -302,14 +302,6 @@ export {
   temperatureSliderChart,
 } from "./charts/temperature.ts";
 export {
-  /** The config every chart shares (fonts, sizes). */
-  BASE_CONFIG,
-  /** A vega-lite chart as plain data. */
-  type ChartSpec,
-  /** The vega-lite schema URL, for hand-written specs. */
-  VEGA_LITE_SCHEMA,
-} from "./charts/spec.ts";
-export {
   /** Points on two axes by category, in panels: a scatter or Pareto view. */
   scatterChart,
 } from "./charts/scatter.ts";
