@@ -55,7 +55,7 @@ Deno.test("showComparison: table with every seed, change vs baseline, verdict pe
 Deno.test("showComparison names a missing baseline and the rows it has", async () => {
   await assert.rejects(
     showComparison([{ name: "a", result: 0.5 }], { title: "t", baseline: "b" }),
-    { message: 'showComparison: the baseline "b" is not one of the rows (a)' },
+    { message: 'the baseline "b" is not one of the compared rows (a)' },
   );
 });
 

@@ -80,7 +80,7 @@ export function compareWithBaseline(
   const base = measured.find((r) => r.name === options.baseline);
   if (!base) {
     throw new Error(
-      `showComparison: the baseline "${options.baseline}" is not one of the rows ` +
+      `the baseline "${options.baseline}" is not one of the compared rows ` +
         `(${rows.map((r) => r.name).join(", ")})`,
     );
   }
@@ -100,8 +100,7 @@ export async function showComparison(
   const { baseline, notCompared } = options;
   const methods = baseline ? compareWithBaseline(rows, { baseline, notCompared }) : [];
   const measured = measure(rows);
-  const base = measured.find((r) => r.name === baseline);
-  const compared = new Set(methods.map((m) => m.name));
+  const change = new Map(methods.map((m) => [m.name, formatPoints(m.difference.difference)]));
   const seeded = measured.some((r) => r.accuracy.n > 1);
   await showChart(barChart(
     measured.map((r) => ({
@@ -123,16 +122,14 @@ export async function showComparison(
       name: r.name,
       ours: formatMeanSd(r.accuracy),
       perSeed: r.accuracy.n > 1 ? r.perSeed.map(percent).join(", ") : "",
-      change: base && compared.has(r.name)
-        ? formatPoints(r.accuracy.mean - base.accuracy.mean)
-        : "",
+      change: change.get(r.name) ?? "",
       source: r.source ?? "–",
     })),
     [
       { key: "name", label: options.nameLabel ?? "model" },
       { key: "ours", label: options.oursLabel ?? "ours" },
       ...(seeded ? [{ key: "perSeed", label: `per seed${seeds}` }] : []),
-      ...(base ? [{ key: "change", label: `vs ${base.name}` }] : []),
+      ...(baseline ? [{ key: "change", label: `vs ${baseline.trim()}` }] : []),
       ...(hasSource ? [{ key: "source", label: options.sourceLabel ?? "source" }] : []),
     ],
     { title: options.title },
