@@ -306,10 +306,10 @@ export {
   scatterChart,
 } from "./charts/scatter.ts";
 export {
-  /** Each row's difference from a baseline row, judged against two standard errors. */
-  compareWithBaseline,
   /** One row of a lesson's closing comparison: seeded runs or one accuracy. */
   type ComparedRow,
+  /** Each row's difference from a baseline row, judged against two standard errors. */
+  compareWithBaseline,
   /** The closing comparison in one call: chart, table with seeds, change, verdicts. */
   showComparison,
 } from "./notebook/comparison.ts";
