@@ -32,6 +32,8 @@ export {
 export {
   /** A fraction as a percentage with two decimals. */
   percent,
+} from "./notebook/display.ts";
+export {
   /** A table of the backend, profile and data that produced a notebook's outputs. */
   showRunInfo,
 } from "./notebook/lesson.ts";
@@ -96,6 +98,12 @@ export {
   hintRegressor,
 } from "./models/cifar_cnn.ts";
 export {
+  /** The L2 norm of a model's first convolution kernel (notebook 04's same-start check). */
+  firstConvKernelNorm,
+  /** The largest difference between two models' weights: 0 when they start identical. */
+  largestWeightDifference,
+} from "./models/weights.ts";
+export {
   /** Trainable parameters of a model. */
   countTrainableParams,
   /** Notebook 05's Keras-style CNN teacher. */
@@ -131,6 +139,12 @@ export {
   /** softmax(logits / T). */
   softTargets,
 } from "./distill/losses.ts";
+export {
+  /** log softmax(z / T) of plain numbers, e.g. one output row of a model. */
+  logSoftmax,
+  /** softmax(z / T) of plain numbers. */
+  softmax,
+} from "./softmax.ts";
 export {
   /** Notebook 04's cosine term on hidden features. */
   cosineHidden,
@@ -168,8 +182,16 @@ export {
   type EpochRecord,
 } from "./distill/history.ts";
 export {
+  /** What one step measured: the weighted loss, each term's loss, the batch's hits. */
+  type StepResult,
+  /** One optimiser step on the weighted loss terms: the math of distillation. */
+  trainStep,
+} from "./distill/train_step.ts";
+export {
   /** fit with a live progress bar. */
   fitWithProgress,
+  /** The evaluated epochs of a history as a table: loss, train and test accuracy. */
+  showTrainingLog,
 } from "./notebook/lesson.ts";
 export {
   /** A model's outputs for every example, e.g. a teacher's, computed once for several runs. */
@@ -198,6 +220,8 @@ export {
   differenceFrom,
   /** "97.57 ± 0.07 %". */
   formatMeanSd,
+  /** A difference of fractions in signed percentage points: "+0.84 pp". */
+  formatPoints,
   /** A mean and standard deviation. */
   type MeanSd,
   /** Mean and sample standard deviation. */
@@ -312,16 +336,22 @@ export {
   temperatureSliderChart,
 } from "./charts/temperature.ts";
 export {
-  /** The config every chart shares (fonts, sizes). */
-  BASE_CONFIG,
-  /** A vega-lite chart as plain data. */
-  type ChartSpec,
-  /** The vega-lite schema URL, for hand-written specs. */
-  VEGA_LITE_SCHEMA,
-} from "./charts/spec.ts";
+  /** Points on two axes by category, in panels: a scatter or Pareto view. */
+  scatterChart,
+} from "./charts/scatter.ts";
+export {
+  /** One row of a lesson's closing comparison: seeded runs or one accuracy. */
+  type ComparedRow,
+  /** Each row's difference from a baseline row, judged against two standard errors. */
+  compareWithBaseline,
+  /** The closing comparison in one call: chart, table with seeds, change, verdicts. */
+  showComparison,
+} from "./notebook/comparison.ts";
 export {
   /** Displays a chart (interactive, SVG, PNG and text). */
   showChart,
+  /** Displays markdown the run wrote, e.g. a result sentence with its numbers. */
+  showMarkdown,
   /** Displays rows as a table. */
   showTable,
 } from "./notebook/display.ts";

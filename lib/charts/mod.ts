@@ -12,3 +12,4 @@ export * from "./confusion.ts";
 export * from "./runtime_cost.ts";
 export * from "./text.ts";
 export * from "./render.ts";
+export * from "./scatter.ts";

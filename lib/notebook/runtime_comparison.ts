@@ -5,7 +5,7 @@
 import { runtimeCostChart } from "../charts/runtime_cost.ts";
 import type { RuntimeRow } from "../ship/onnx/runtimes.ts";
 import { showChart, showTable } from "./display.ts";
-import { percent } from "./lesson.ts";
+import { percent } from "./display.ts";
 
 /** A type alias, not an interface, so it fits showTable's row records. */
 export type RuntimeTableRow = { readonly [column: string]: string };

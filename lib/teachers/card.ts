@@ -8,8 +8,7 @@ import { historyChart } from "../charts/history.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { evaluateAccuracy } from "../distill/evaluate.ts";
 import type { LoadedTeacher, TeacherManifest } from "./shipped.ts";
-import { formatDuration, showChart, showTable } from "../notebook/display.ts";
-import { percent } from "../notebook/lesson.ts";
+import { formatDuration, percent, showChart, showTable } from "../notebook/display.ts";
 
 /** A type alias, not an interface, so it fits showTable's row records. */
 export type TeacherCardRow = { readonly item: string; readonly value: string };
