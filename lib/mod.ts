@@ -6,6 +6,12 @@
  * not part of this entry; test/entry_test.ts lists these names, so adding one is a decision.
  */
 
+import { routeConsoleToKernel } from "./notebook/kernel_output.ts";
+
+// In the Deno kernel, console text is sent as the running cell's output, so under Run All it
+// lands under the cell that printed it (lib/notebook/kernel_output.ts says why); elsewhere a no-op.
+routeConsoleToKernel();
+
 // ── Setting up the run ───────────────────────────────────────────────────────────────────────
 /** TensorFlow.js itself: the same instance the library trains with. */
 export * as tf from "@tensorflow/tfjs";

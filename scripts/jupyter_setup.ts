@@ -10,6 +10,10 @@
  *
  * `chooseRoute` decides from injected probes only (tests stub them); `setUpJupyter` carries the
  * route out and returns the Python to run the executor with.
+ *
+ * The learner's clients (`deno task lab`: JupyterLab and Notebook 7, LAB_CLIENT) go into the same
+ * venv by the same routes, except apt (Debian packages neither); a venv the lessons made is added
+ * to rather than rebuilt.
  */
 import { join } from "node:path";
 
@@ -34,6 +38,9 @@ export const PIP_PACKAGES = [
  * one retry still rides out a dropped connection.
  */
 export const PIP_INSTALL_LIMITS = ["--retries", "1", "--timeout", "30"] as const;
+
+/** The pinned learner's clients on top of PIP_PACKAGES (JupyterLab 4, Notebook 7 built on it). */
+export const LAB_PIP_PACKAGES = [...PIP_PACKAGES, "jupyterlab==4.6.4", "notebook==7.6.3"] as const;
 
 /** Debian's packages of the same client (what .ci/run used to install). */
 export const APT_PACKAGES = [
@@ -62,6 +69,40 @@ export const CLIENT_PROBE = [
   "nbconvert {nbconvert.__version__}')",
 ].join("; ");
 
+/** LAB_CLIENT's probe: the lessons' client and both servers. */
+export const LAB_PROBE = `${CLIENT_PROBE}; import jupyterlab, notebook; ` +
+  "print(f'jupyterlab {jupyterlab.__version__}, notebook {notebook.__version__}')";
+
+/** One Python environment the setup can provide, and what it is for. */
+export interface ClientSpec {
+  /** The task whose setup this is, named in messages ("deno task lessons"). */
+  task: string;
+  pipPackages: readonly string[];
+  /** Python code that imports what is needed and prints the versions. */
+  probe: string;
+  /** Debian's packages of it, where Debian has them. */
+  aptPackages?: readonly string[];
+  /** Added to a project venv that lacks it (one the lessons made) instead of rebuilding it. */
+  addsToVenv: boolean;
+}
+
+/** The notebook executor's client (`deno task lessons`). */
+export const LESSONS_CLIENT: ClientSpec = {
+  task: "deno task lessons",
+  pipPackages: PIP_PACKAGES,
+  probe: CLIENT_PROBE,
+  aptPackages: APT_PACKAGES,
+  addsToVenv: false,
+};
+
+/** JupyterLab and Notebook 7 for the learner (`deno task lab`). */
+export const LAB_CLIENT: ClientSpec = {
+  task: "deno task lab",
+  pipPackages: LAB_PIP_PACKAGES,
+  probe: LAB_PROBE,
+  addsToVenv: true,
+};
+
 /** A Python that can make a venv with pip (ensurepip) and is new enough for the pins. */
 const VENV_BASE_PROBE =
   "import sys, venv, ensurepip; sys.exit(0 if sys.version_info >= (3, 10) else 1)";
@@ -79,8 +120,10 @@ export interface Client {
 export interface Probes {
   /** The project venv's python when it imports the client; undefined without a working venv. */
   venvClient(): Promise<Client | undefined>;
-  /** The venv folder exists (with `venvClient` undefined: it is broken). */
+  /** The venv folder exists (with `venvClient` undefined: it is broken, or lacks the client). */
   venvExists(): Promise<boolean>;
+  /** The venv's python runs its pip (so a client that adds to a venv can be installed into it). */
+  venvRuns(): Promise<boolean>;
   /** The first of SYSTEM_PYTHONS that imports the client. */
   systemClient(): Promise<Client | undefined>;
   /** Some `python3` is on this machine at all. */
@@ -99,39 +142,50 @@ export interface Probes {
 export type Route =
   | { kind: "reuse-venv"; client: Client }
   | { kind: "reuse-system"; client: Client; brokenVenv: boolean }
-  | { kind: "venv"; base: string; rebuild: boolean }
+  | { kind: "venv"; base: string; rebuild: boolean; addTo?: boolean }
   | { kind: "apt"; why: string }
   | { kind: "manual"; why: string; command?: string; note?: string };
 
-const PIP_LIST = PIP_PACKAGES.join(" ");
 const APT_LIST = APT_PACKAGES.join(" ");
 /** Debian's install line, as root would type it. */
 export const APT_COMMAND = `apt-get install -y --no-install-recommends ${APT_LIST}`;
 
 /** The venv route as one line a user can type anywhere (absolute paths). */
-export function venvCommand(venvDir: string, os: string): string {
-  return `python3 -m venv ${venvDir} && ${venvPip(venvDir, os)} install ${PIP_LIST}`;
+export function venvCommand(venvDir: string, os: string, client = LESSONS_CLIENT): string {
+  return `python3 -m venv ${venvDir} && ${venvPip(venvDir, os)} install ${
+    client.pipPackages.join(" ")
+  }`;
 }
 
 /** The route for the venv at `venvDir`, asking `probes` lazily, in order of preference. */
-export async function chooseRoute(probes: Probes, venvDir: string): Promise<Route> {
+export async function chooseRoute(
+  probes: Probes,
+  venvDir: string,
+  client: ClientSpec = LESSONS_CLIENT,
+): Promise<Route> {
+  const pipList = client.pipPackages.join(" ");
   const venvClient = await probes.venvClient();
   if (venvClient) return { kind: "reuse-venv", client: venvClient };
-  const brokenVenv = await probes.venvExists();
+  const venvExists = await probes.venvExists();
+  const addTo = venvExists && client.addsToVenv && (await probes.venvRuns());
+  const brokenVenv = venvExists && !addTo;
   const systemClient = await probes.systemClient();
   if (systemClient) return { kind: "reuse-system", client: systemClient, brokenVenv };
 
   const base = await probes.venvBase();
   if (base && (await probes.pipReachesIndex(base))) {
-    return { kind: "venv", base, rebuild: brokenVenv };
+    return addTo
+      ? { kind: "venv", base: venvPython(venvDir), rebuild: false, addTo }
+      : { kind: "venv", base, rebuild: brokenVenv };
   }
   const hasPython = base !== undefined || (await probes.hasPython());
   const why = base
-    ? `pip could not fetch ${PIP_LIST} within ${PIP_PROBE_TIMEOUT_S} s (no reachable package index)`
+    ? `pip could not fetch ${pipList} within ${PIP_PROBE_TIMEOUT_S} s (no reachable package index)`
     : hasPython
     ? "no python3 here can create a venv with pip (that needs Python 3.10+ with venv and ensurepip)"
     : "python3 is not installed";
-  const debian = (await probes.isDebianLike()) && (await probes.hasAptGet());
+  const debian = client.aptPackages !== undefined && (await probes.isDebianLike()) &&
+    (await probes.hasAptGet());
   if (debian && (await probes.isRoot())) return { kind: "apt", why };
   if (debian) return { kind: "manual", why, command: `sudo ${APT_COMMAND}` };
   const os = await probes.os();
@@ -146,19 +200,24 @@ export async function chooseRoute(probes: Probes, venvDir: string): Promise<Rout
   if (!base) {
     // Without venv support pip can still install for the user; the next run finds that client
     // as a system one.
-    return { kind: "manual", why, command: `python3 -m pip install --user ${PIP_LIST}` };
+    return { kind: "manual", why, command: `python3 -m pip install --user ${pipList}` };
   }
   return {
     kind: "manual",
     why,
-    command: venvCommand(venvDir, os),
+    command: venvCommand(venvDir, os, client),
     note: "where pip can reach a package index (set PIP_INDEX_URL to a mirror if PyPI is blocked)",
   };
 }
 
 /** The log line saying which route this run takes, what it installs and where. */
-export function describeRoute(route: Route, venvDir: string): string {
+export function describeRoute(
+  route: Route,
+  venvDir: string,
+  client: ClientSpec = LESSONS_CLIENT,
+): string {
   const venv = `${venvDir}/`;
+  const pipList = client.pipPackages.join(" ");
   switch (route.kind) {
     case "reuse-venv":
       return `Jupyter: reusing the project venv ${venv} (${route.client.versions}), ` +
@@ -170,18 +229,22 @@ export function describeRoute(route: Route, venvDir: string): string {
           ? `; ${venv} is broken (its python fails to import the client) and is not used`
           : "");
     case "venv":
+      if (route.addTo) {
+        return `Jupyter: adding ${pipList} to the project venv ${venv} with pip (a few ` +
+          `minutes; delete ${venv} to undo)`;
+      }
       return `Jupyter: no client found; ${
         route.rebuild
           ? `${venv} is broken (its python fails to import the client): rebuilding it`
           : `creating the project venv ${venv}`
-      } with \`${route.base} -m venv\` and installing ${PIP_LIST} into it with pip ` +
+      } with \`${route.base} -m venv\` and installing ${pipList} into it with pip ` +
         `(about a minute; delete ${venv} to undo)`;
     case "apt":
       return `Jupyter: no client found and ${route.why}; installing Debian's ${APT_LIST} ` +
         `system-wide with apt-get (about a minute; undo: apt-get remove ${APT_LIST})`;
     case "manual": {
       const head = `Jupyter is needed to run the notebooks, and none was found: ${route.why}.`;
-      const tail = "then run `deno task lessons` again.";
+      const tail = `then run \`${client.task}\` again.`;
       if (!route.command) return `${head} Please ${route.note}, ${tail}`;
       const where = route.note ? ` ${route.note}` : "";
       return `${head} Install it with this command${where}:\n\n    ${route.command}\n\n${tail}`;
@@ -233,6 +296,8 @@ function venvPip(venvDir: string, os: string): string {
 export interface SetUpOptions {
   /** The repository root: the venv is `root/.venv-jupyter`. */
   root: string;
+  /** What to find or install (default: the lessons' executor client). */
+  client?: ClientSpec;
   probes?: Probes;
   run?: Runner;
   log?: (line: string) => void;
@@ -243,14 +308,14 @@ export interface SetUpOptions {
  * JupyterSetupError (with the command to run) where it cannot.
  */
 export async function setUpJupyter(options: SetUpOptions): Promise<string> {
-  const { run = runCommand, log = console.log } = options;
+  const { run = runCommand, log = console.log, client: spec = LESSONS_CLIENT } = options;
   const venvDir = join(options.root, VENV_DIR);
-  const probes = options.probes ?? machineProbes(venvDir);
-  let route = await chooseRoute(probes, venvDir);
-  if (route.kind !== "manual") log(describeRoute(route, venvDir));
+  const probes = options.probes ?? machineProbes(venvDir, spec);
+  let route = await chooseRoute(probes, venvDir, spec);
+  if (route.kind !== "manual") log(describeRoute(route, venvDir, spec));
 
   if (route.kind === "venv") {
-    const client = await installVenv(route, venvDir, run, probes);
+    const client = await installVenv(route, venvDir, run, probes, spec);
     if (client) {
       log(`Jupyter: installed ${client.versions} into ${venvDir}/ (venv route)`);
       return client.python;
@@ -262,8 +327,9 @@ export async function setUpJupyter(options: SetUpOptions): Promise<string> {
     route = await chooseRoute(
       { ...probes, pipReachesIndex: () => Promise.resolve(false) },
       venvDir,
+      spec,
     );
-    if (route.kind !== "manual") log(describeRoute(route, venvDir));
+    if (route.kind !== "manual") log(describeRoute(route, venvDir, spec));
   }
   switch (route.kind) {
     case "reuse-venv":
@@ -293,22 +359,26 @@ export async function setUpJupyter(options: SetUpOptions): Promise<string> {
       return client.python;
     }
     case "manual":
-      throw new JupyterSetupError(describeRoute(route, venvDir));
+      throw new JupyterSetupError(describeRoute(route, venvDir, spec));
   }
 }
 
-/** Creates (or rebuilds) the venv and pip-installs the pins; the client when it then imports. */
+/**
+ * Creates (or rebuilds, or adds to) the venv and pip-installs the pins; the client when it then
+ * imports.
+ */
 async function installVenv(
-  route: { base: string; rebuild: boolean },
+  route: { base: string; rebuild: boolean; addTo?: boolean },
   venvDir: string,
   run: Runner,
   probes: Probes,
+  client: ClientSpec,
 ): Promise<Client | undefined> {
   // A venv that fails the probe is rebuilt from nothing: patching a broken one hides why it broke.
   if (route.rebuild) await Deno.remove(venvDir, { recursive: true });
   const pip = ["-m", "pip", "install", "--disable-pip-version-check", ...PIP_INSTALL_LIMITS];
-  const made = (await run(route.base, ["-m", "venv", venvDir], { quiet: true })) &&
-    (await run(venvPython(venvDir), [...pip, ...PIP_PACKAGES], { quiet: true }));
+  const made = (route.addTo || (await run(route.base, ["-m", "venv", venvDir], { quiet: true }))) &&
+    (await run(venvPython(venvDir), [...pip, ...client.pipPackages], { quiet: true }));
   return made ? await probes.venvClient() : undefined;
 }
 
@@ -329,9 +399,10 @@ async function output(cmd: string, args: string[], timeoutMs: number): Promise<s
   }
 }
 
-async function clientOf(python: string): Promise<Client | undefined> {
-  const versions = await output(python, ["-c", CLIENT_PROBE], 60_000);
-  return versions === undefined ? undefined : { python, versions };
+async function clientOf(python: string, probe: string): Promise<Client | undefined> {
+  const printed = await output(python, ["-c", probe], 60_000);
+  // LAB_PROBE prints two lines of versions; the log shows them as one.
+  return printed === undefined ? undefined : { python, versions: printed.split("\n").join(", ") };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -358,7 +429,7 @@ async function onPath(name: string): Promise<boolean> {
 }
 
 /** Asks pip itself, so its configured index, proxies and certificates count. */
-async function pipFetches(base: string): Promise<boolean> {
+async function pipFetches(base: string, packages: readonly string[]): Promise<boolean> {
   if ((await output(base, ["-m", "pip", "--version"], 30_000)) === undefined) {
     // Debian's python3 without python3-pip: the venv's own pip would use PIP_INDEX_URL or PyPI.
     const index = Deno.env.get("PIP_INDEX_URL") ?? "https://pypi.org/simple/";
@@ -374,21 +445,46 @@ async function pipFetches(base: string): Promise<boolean> {
   try {
     const args = ["-m", "pip", "download", "--no-deps", "--quiet", "--disable-pip-version-check"];
     const limits = ["--timeout", `${PIP_PROBE_TIMEOUT_S}`, "--retries", "0", "--dest", dest];
-    return (await output(base, [...args, ...limits, ...PIP_PACKAGES], 60_000)) !== undefined;
+    return (await output(base, [...args, ...limits, ...packages], 60_000)) !== undefined;
   } finally {
     await Deno.remove(dest, { recursive: true }).catch(() => {});
   }
 }
 
-/** The probes of this machine, for the venv at `venvDir`. */
-export function machineProbes(venvDir: string): Probes {
+/** Whether this machine can take Debian packages from apt-get as root. */
+export interface AptProbes {
+  isRoot(): Promise<boolean>;
+  isDebianLike(): Promise<boolean>;
+  hasAptGet(): Promise<boolean>;
+}
+
+/** The apt probes of this machine (the engine setup asks them too). */
+export function machineAptProbes(): AptProbes {
   return {
-    venvClient: () => clientOf(venvPython(venvDir)),
+    isRoot: () => Promise.resolve(Deno.uid() === 0),
+    isDebianLike: async () => {
+      try {
+        return isDebianLikeOsRelease(await Deno.readTextFile("/etc/os-release"));
+      } catch {
+        return false; // no os-release: not a Linux we know how to install on
+      }
+    },
+    hasAptGet: () => onPath("apt-get"),
+  };
+}
+
+/** The probes of this machine, for `client` in the venv at `venvDir`. */
+export function machineProbes(venvDir: string, client: ClientSpec = LESSONS_CLIENT): Probes {
+  return {
+    ...machineAptProbes(),
+    venvClient: () => clientOf(venvPython(venvDir), client.probe),
     venvExists: () => exists(venvDir),
+    venvRuns: async () =>
+      (await output(venvPython(venvDir), ["-m", "pip", "--version"], 60_000)) !== undefined,
     systemClient: async () => {
       for (const python of SYSTEM_PYTHONS) {
-        const client = await clientOf(python);
-        if (client) return client;
+        const found = await clientOf(python, client.probe);
+        if (found) return found;
       }
       return undefined;
     },
@@ -399,16 +495,7 @@ export function machineProbes(venvDir: string): Probes {
       }
       return undefined;
     },
-    pipReachesIndex: pipFetches,
-    isRoot: () => Promise.resolve(Deno.uid() === 0),
-    isDebianLike: async () => {
-      try {
-        return isDebianLikeOsRelease(await Deno.readTextFile("/etc/os-release"));
-      } catch {
-        return false; // no os-release: not a Linux we know how to install on
-      }
-    },
-    hasAptGet: () => onPath("apt-get"),
+    pipReachesIndex: (base) => pipFetches(base, client.pipPackages),
     os: () => Promise.resolve(Deno.build.os),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * `deno task lessons [--in-place] [--check-exercises] [names…]`: installs the Deno Jupyter kernel
- * (scripts/deno_kernel.ts: with a copy of deno outside npx's cache where needed),
+ * (scripts/deno_kernel.ts: with a copy of deno outside npx's cache where needed), sets up the
+ * native oneDNN layer or says how much slower the wasm path is (scripts/lessons/engine_setup.ts),
  * finds or installs a Python Jupyter client (scripts/jupyter_setup.ts: a project venv, Debian's
  * packages, or a message naming the command), then executes the lesson notebooks headless
  * (KD_PROFILE picks their size) and writes executed copies to build/notebooks (or back into
@@ -14,6 +15,7 @@ import {
   registerDenoKernel,
 } from "./deno_kernel.ts";
 import { JupyterSetupError, setUpJupyter } from "./jupyter_setup.ts";
+import { setUpEngine } from "./lessons/engine_setup.ts";
 import { ReportAssetError, reportScripts } from "./report_assets.ts";
 
 const USAGE = `usage: deno task lessons [--in-place] [--check-exercises] [names…]
@@ -57,6 +59,7 @@ try {
   console.error(e.message);
   Deno.exit(1);
 }
+await setUpEngine();
 let python: string;
 let scripts: string[];
 try {

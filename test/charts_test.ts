@@ -24,10 +24,10 @@ import {
   VEGA_LITE_SCHEMA,
   type ViewSpec,
 } from "../lib/charts/mod.ts";
+import { fitDomain } from "../lib/charts/bar.ts";
 import {
   chartBundle,
   formatDuration,
-  inJupyterKernel,
   progressBar,
   progressFraction,
   showChart,
@@ -35,6 +35,7 @@ import {
   tableBundle,
 } from "../lib/notebook/display.ts";
 import { softmax } from "../lib/softmax.ts";
+import { inJupyterKernel } from "../lib/notebook/kernel_output.ts";
 
 /** Runs `fn` with console.log captured; returns the printed lines. */
 async function captureLog(fn: () => Promise<void>): Promise<string[]> {
@@ -148,6 +149,25 @@ Deno.test("barChart: groups side by side via xOffset; no rule layer without erro
   assert.equal(bar?.encoding?.xOffset?.field, "group");
   assert.equal(field(bar?.encoding?.color).field, "group");
   assert.equal(spec.layer?.[1].encoding?.text?.format, ".3~f");
+});
+
+Deno.test("barChart: a given domain widens to fit the data, in steps of its width", () => {
+  // Notebook 01's cpu-profile accuracies fit [0.9, 1]; its quick profile's do not.
+  assert.deepEqual(fitDomain([0.9, 1], [0.95, 0.99, 0.97]), [0.9, 1]);
+  // 0.83 lies 0.03 above 0.8, more than a quarter step (0.025): 0.8 holds it.
+  assert.deepEqual(fitDomain([0.9, 1], [0.83, 0.99]), [0.8, 1]);
+  // 0.81 is 0.01 above 0.8, too close for its bar to show: one more step.
+  assert.deepEqual(fitDomain([0.9, 1], [0.81, 0.99]), [0.7, 1]);
+  assert.deepEqual(fitDomain([0.9, 1], [0.05]), [0, 1]);
+  assert.deepEqual(fitDomain([0.9, 1], [0.95, 1.02]), [0.9, 1.02]);
+  assert.deepEqual(fitDomain([-1, 1], [-1.5, 0]), [-3, 1]);
+  assert.throws(() => fitDomain([1, 1], [1]), /barChart: domain \[1, 1\] is empty/);
+  // The chart uses the widened domain, error bars included (0.85 - 0.04 = 0.81: 0.7).
+  const spec = barChart([
+    { label: "teacher", value: 0.96 },
+    { label: "student", value: 0.85, error: 0.04 },
+  ], { domain: [0.9, 1] });
+  assert.deepEqual(field(spec.layer?.[0].encoding?.y).scale?.domain, [0.7, 1]);
 });
 
 Deno.test("heatmapChart: rect + text layers, value printed, contrast flips at the middle", () => {
@@ -364,16 +384,18 @@ Deno.test("temperatureSliderChart: T on a slider, the softmax recomputed in the 
     value: 2,
     bind: { input: "range", min: 1, max: 10, step: 1, name: "temperature T " },
   }]);
+  // vega-embed's tooltip renders a field named "image" as <img src=value>: none may have it.
+  assert.equal(JSON.stringify(spec).includes('"image"'), false);
   // Raw logits only: probabilities are the chart's own work, so the slider needs no kernel.
   assert.deepEqual(spec.data.values[4], {
-    image: "image 1 (label 2)",
+    example: "image 1 (label 2)",
     class: "1",
     classIndex: 1,
     logit: 2,
   });
   const probabilities = async (T: number, image: string) =>
     (await chartRows(spec, "probability", { [TEMPERATURE_PARAM]: T }))
-      .filter((r) => r.image === image)
+      .filter((r) => r.example === image)
       .sort((a, b) => (a.classIndex as number) - (b.classIndex as number))
       .map((r) => r.probability as number);
   for (const T of [1, 2, 4, 10]) {

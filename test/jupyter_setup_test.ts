@@ -12,6 +12,8 @@ import {
   describeRoute,
   isDebianLikeOsRelease,
   JupyterSetupError,
+  LAB_CLIENT,
+  LAB_PIP_PACKAGES,
   PIP_PACKAGES,
   type Probes,
   type Runner,
@@ -32,6 +34,7 @@ const PINNED = "jupyter_client 8.10.0, nbformat 5.11.1, nbconvert 7.17.1";
 interface Machine {
   venvClient?: Client;
   venvExists?: boolean;
+  venvRuns?: boolean;
   systemClient?: Client;
   hasPython?: boolean;
   venvBase?: string;
@@ -53,6 +56,7 @@ function stub(m: Machine): { probes: Probes; asked: string[] } {
     probes: {
       venvClient: answer("venvClient", m.venvClient),
       venvExists: answer("venvExists", m.venvExists ?? m.venvClient !== undefined),
+      venvRuns: answer("venvRuns", m.venvRuns ?? false),
       systemClient: answer("systemClient", m.systemClient),
       hasPython: answer("hasPython", m.hasPython ?? true),
       venvBase: answer("venvBase", m.venvBase),
@@ -426,3 +430,64 @@ function existsSync(path: string): boolean {
     return false;
   }
 }
+
+// ---- the learner's clients (deno task lab) ----
+
+Deno.test("lab route: a lessons venv lacking JupyterLab is added to, not rebuilt", async () => {
+  const { probes, asked } = stub({
+    ...CI,
+    venvExists: true,
+    venvRuns: true,
+    pipReachesIndex: true,
+  });
+  const route = await chooseRoute(probes, VENV, LAB_CLIENT);
+  assert.deepEqual(route, { kind: "venv", base: venvPython(VENV), rebuild: false, addTo: true });
+  assert.ok(asked.includes("venvRuns"));
+  assert.equal(
+    describeRoute(route, VENV, LAB_CLIENT),
+    `Jupyter: adding ${LAB_PIP_PACKAGES.join(" ")} to the project venv ${VENV}/ with pip ` +
+      `(a few minutes; delete ${VENV}/ to undo)`,
+  );
+  // The lessons' own client still rebuilds a venv whose python cannot import it.
+  const lessons = stub({ ...CI, venvExists: true, venvRuns: true, pipReachesIndex: true });
+  assert.deepEqual(await chooseRoute(lessons.probes, VENV), {
+    kind: "venv",
+    base: "python3",
+    rebuild: true,
+  });
+  assert.ok(!lessons.asked.includes("venvRuns"));
+});
+
+Deno.test("lab route: no apt-get fallback (Debian has no JupyterLab); the venv command instead", async () => {
+  const { probes } = stub({ ...CI, pipReachesIndex: false });
+  const route = await chooseRoute(probes, VENV, LAB_CLIENT);
+  assert.equal(route.kind, "manual");
+  const message = describeRoute(route, VENV, LAB_CLIENT);
+  assert.ok(message.includes(venvCommand(VENV, "linux", LAB_CLIENT)), message);
+  assert.ok(message.includes("jupyterlab==4.6.4 notebook==7.6.3"), message);
+  assert.match(message, /then run `deno task lab` again\.$/);
+});
+
+Deno.test("setUp: the lab client pip-installs into the existing venv without recreating it", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const venvDir = join(root, VENV_DIR);
+    const machine = stub({ ...CI, venvExists: true, venvRuns: true, pipReachesIndex: true });
+    let installed = false;
+    const { calls, run } = recorder(() => false, (c) => {
+      if (c.args.includes("install")) installed = true;
+    });
+    const probes: Probes = {
+      ...machine.probes,
+      venvClient: () =>
+        Promise.resolve(installed ? { python: venvPython(venvDir), versions: PINNED } : undefined),
+    };
+    const python = await setUpJupyter({ root, probes, run, log: () => {}, client: LAB_CLIENT });
+    assert.equal(python, venvPython(venvDir));
+    assert.deepEqual(calls.map((c) => [c.cmd, ...c.args.slice(0, 3), ...c.args.slice(8)]), [
+      [venvPython(venvDir), "-m", "pip", "install", ...LAB_PIP_PACKAGES],
+    ]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

@@ -29,10 +29,31 @@ export interface BarChartOptions extends BaseChartOptions {
   groupTitle?: string;
   /** Show values as percentages; default true when every value (± error) lies in [0, 1]. */
   percent?: boolean;
-  /** Fixed y domain; bars are clipped to it. Default: from zero, so bar lengths stay honest. */
+  /**
+   * The y range to show, widened to fit the data (see fitDomain), so a quick run's lower
+   * accuracies stay on the chart. Default: from zero, so bar lengths stay honest.
+   */
   domain?: [number, number];
   /** Print the value above each bar (default true). */
   showValues?: boolean;
+}
+
+/**
+ * `domain` widened to hold every value in `values`. Bars rise from the bottom, so the bottom moves
+ * down in steps of the domain's width until the lowest value is at least a quarter step above it
+ * (not below zero when no value is negative); the top moves up to the highest value.
+ */
+export function fitDomain(domain: [number, number], values: number[]): [number, number] {
+  const [low, high] = domain;
+  const step = high - low;
+  if (!(step > 0)) throw new RangeError(`barChart: domain [${low}, ${high}] is empty`);
+  const min = Math.min(...values);
+  let bottom = low;
+  while (bottom > min - step / 4) bottom -= step;
+  // Steps of 0.1 from 0.9 give 0.8000000000000002 and then 2e-16; the axis should say 0.8, 0.
+  bottom = Number(bottom.toFixed(10));
+  if (min >= 0) bottom = Math.max(0, bottom);
+  return [bottom, Math.max(high, ...values)];
 }
 
 /**
@@ -72,7 +93,14 @@ export function barChart(rows: BarRow[], options: BarChartOptions = {}): ChartSp
     type: "quantitative",
     title: options.valueTitle ?? "accuracy",
     axis: percent ? { format: "%" } : {},
-    scale: options.domain ? { domain: options.domain } : { zero: true },
+    scale: options.domain
+      ? {
+        domain: fitDomain(
+          options.domain,
+          rows.flatMap((r) => [r.value - (r.error ?? 0), r.value + (r.error ?? 0)]),
+        ),
+      }
+      : { zero: true },
   };
   const offset: Encoding = grouped
     ? { xOffset: { field: "group", type: "nominal", sort: groups } }

@@ -93,7 +93,8 @@ export interface TemperatureSliderOptions extends TemperatureChartOptions {
  * Bars of softmax(z / T) for a few images, one panel each, with T on a slider: vega-lite
  * recomputes the softmax from the raw logits in the chart (max subtracted before exp, as in
  * lib/softmax.ts), so moving the slider needs no kernel. Data rows are
- * `{image, class, classIndex, logit}`; the static SVG/PNG shows T at its start value.
+ * `{example, class, classIndex, logit}`; the static SVG/PNG shows T at its start value. No field
+ * is named `image`: vega-embed's tooltip shows such a field as an <img> with the value as its URL.
  */
 export function temperatureSliderChart(
   examples: LogitsExample[],
@@ -122,7 +123,7 @@ export function temperatureSliderChart(
   const values: Datum[] = [];
   for (const e of examples) {
     e.logits.forEach((z, i) =>
-      values.push({ image: e.label, class: names[i], classIndex: i, logit: z })
+      values.push({ example: e.label, class: names[i], classIndex: i, logit: z })
     );
   }
   const bind: InputBind = { input: "range", min, max, step, name: "temperature T " };
@@ -139,15 +140,15 @@ export function temperatureSliderChart(
     data: { values },
     transform: [
       { calculate: `datum.logit / ${T}`, as: "scaled" },
-      { joinaggregate: [{ op: "max", field: "scaled", as: "maxScaled" }], groupby: ["image"] },
+      { joinaggregate: [{ op: "max", field: "scaled", as: "maxScaled" }], groupby: ["example"] },
       { calculate: "exp(datum.scaled - datum.maxScaled)", as: "weight" },
-      { joinaggregate: [{ op: "sum", field: "weight", as: "total" }], groupby: ["image"] },
+      { joinaggregate: [{ op: "sum", field: "weight", as: "total" }], groupby: ["example"] },
       { calculate: "datum.weight / datum.total", as: "probability" },
     ],
     mark: { type: "bar", tooltip: true, color: "#3b6fb6" },
     encoding: {
       column: {
-        field: "image",
+        field: "example",
         type: "nominal",
         title: null,
         sort: examples.map((e) => e.label),
@@ -161,7 +162,7 @@ export function temperatureSliderChart(
         scale: { domain: [0, 1] },
       },
       tooltip: [
-        { field: "image", type: "nominal" },
+        { field: "example", type: "nominal" },
         { field: "class", type: "nominal" },
         { field: "logit", type: "quantitative", format: ".3f" },
         { field: "probability", type: "quantitative", format: ".4f" },

@@ -2,7 +2,7 @@
  * What a check returns and how it shows in a notebook: a short verdict, green ✓
  * or red ✗, with a hint on what to look at when the answer is wrong.
  */
-import { inJupyterKernel, type MediaBundle } from "../notebook/display.ts";
+import { inJupyterKernel, kernelDisplay, type MediaBundle } from "../notebook/kernel_output.ts";
 import { exerciseTitle } from "./define.ts";
 import type { ExerciseId } from "./ids.ts";
 
@@ -100,5 +100,5 @@ export async function showResult(result: CheckResult | Promise<CheckResult>): Pr
     console.log(resultText(r));
     return;
   }
-  await Deno.jupyter.display(resultBundle(r), { raw: true });
+  await kernelDisplay(resultBundle(r), { raw: true });
 }

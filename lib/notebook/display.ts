@@ -3,7 +3,8 @@
  * notebook code also runs under `deno run` / `deno test` (where `Deno.jupyter` throws).
  *
  * Always `await` these functions in a cell: a display sent after the cell has finished is
- * attributed to whatever runs next (or lost by a headless executor).
+ * attributed to whatever runs next (or lost by a headless executor). In the kernel each display
+ * first sends the console text printed before it (lib/notebook/kernel_output.ts).
  */
 import {
   type ChartSpec,
@@ -14,31 +15,12 @@ import {
   renderSvg,
   VEGA_LITE_MIME,
 } from "../charts/mod.ts";
-
-/** A Jupyter MIME bundle (same shape as `Deno.jupyter.MediaBundle`). */
-export type MediaBundle = Record<string, string | object>;
-
-/**
- * True inside the `deno jupyter` kernel. Outside it, merely reading `Deno.jupyter` throws
- * ("only available in `deno jupyter` subcommand"), hence the try/catch.
- */
-export function inJupyterKernel(): boolean {
-  try {
-    return typeof Deno.jupyter?.display === "function";
-  } catch {
-    return false;
-  }
-}
-
-interface DisplayOptions {
-  raw?: boolean;
-  update?: boolean;
-  display_id?: string;
-}
-
-async function kernelDisplay(bundle: MediaBundle, options: DisplayOptions): Promise<void> {
-  await Deno.jupyter.display(bundle, options);
-}
+import {
+  type DisplayOptions,
+  inJupyterKernel,
+  kernelDisplay,
+  type MediaBundle,
+} from "./kernel_output.ts";
 
 /** Base64 without a std dependency; chunked so large PNGs don't overflow the argument list. */
 export function toBase64(bytes: Uint8Array): string {

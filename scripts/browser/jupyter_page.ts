@@ -13,6 +13,7 @@
  */
 import { basename, join } from "node:path";
 import { readSetting } from "../../lib/settings.ts";
+import { freePort, randomToken } from "../lessons/jupyter_server.ts";
 import type { Page } from "./cdp.ts";
 
 /** Debian's jupyter-notebook; KD_JUPYTER_NOTEBOOK names another. */
@@ -86,27 +87,17 @@ export function lastTableHeaders(nb: NotebookJson): string[] {
   );
 }
 
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
-
-function randomToken(): string {
-  return [...crypto.getRandomValues(new Uint8Array(24))]
-    .map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** The temporary notebook folder described above. */
-async function notebookTree(root: string, notebook: string): Promise<string> {
+/** The temporary notebook folder described above, with copies of `notebooks`. */
+export async function notebookTree(root: string, notebooks: readonly string[]): Promise<string> {
   const tree = await Deno.makeTempDir({ prefix: "kd-jupyter-tree-" });
   for await (const e of Deno.readDir(root)) {
     if (e.name === "notebooks" || e.name === ".git") continue;
     await Deno.symlink(join(root, e.name), join(tree, e.name));
   }
   await Deno.mkdir(join(tree, "notebooks"));
-  await Deno.copyFile(join(root, "notebooks", notebook), join(tree, "notebooks", notebook));
+  for (const notebook of notebooks) {
+    await Deno.copyFile(join(root, "notebooks", notebook), join(tree, "notebooks", notebook));
+  }
   return tree;
 }
 
@@ -206,7 +197,7 @@ export async function runNotebookInJupyter(
     ignored: [],
     failures: [],
   };
-  const tree = await notebookTree(root, notebook);
+  const tree = await notebookTree(root, [notebook]);
   const home = await Deno.makeTempDir({ prefix: "kd-jupyter-home-" });
   const port = freePort();
   const token = randomToken();

@@ -1,6 +1,7 @@
 /**
- * `deno task browser-test [--reports] [--jupyter]`: the learner's view, in headless Chromium with
- * no network (scripts/browser/cdp.ts), after `deno task lessons` has written the reports.
+ * `deno task browser-test [--reports] [--jupyter] [--lab]`: the learner's view, in headless
+ * Chromium with no network (scripts/browser/cdp.ts), after `deno task lessons` has written the
+ * reports.
  *
  * 1. Every HTML report in build/html: each vega-lite chart of its executed notebook rendered
  *    (counted against the bundles), no console error, exception or foreign request; 01's
@@ -8,14 +9,18 @@
  *    the first screen saved as build/screenshots/<notebook>.png (scripts/browser/report_check.ts).
  * 2. Notebook 03 from a Jupyter Notebook page, Restart & Run All, with the Deno kernel this
  *    machine has registered (scripts/browser/jupyter_page.ts); KD_PROFILE defaults to quick here.
+ * 3. The learner's clients, JupyterLab and Notebook 7 as `deno task lab` starts them: notebook 01
+ *    run from the menu, every output under its own cell, the slider and tooltips, and notebook 04
+ *    opened untrusted (scripts/browser/lab_check.ts).
  *
- * Both run unless one is named. Exits 1 naming every failure.
+ * All run unless some are named. Exits 1 naming every failure.
  */
 import { basename, join } from "node:path";
 import { readSetting } from "../../lib/settings.ts";
 import { describeRegistration, registerDenoKernel } from "../deno_kernel.ts";
 import { Browser, chromiumPath, haveChromium } from "./cdp.ts";
 import { jupyterNotebookPath, runNotebookInJupyter } from "./jupyter_page.ts";
+import { checkLabClients, type LabResult } from "./lab_check.ts";
 import {
   CELL_SELECTION_PARAM,
   checkReport,
@@ -137,11 +142,47 @@ async function checkJupyter(browser: Browser, failures: string[]): Promise<void>
   }
 }
 
+function labSummary(r: LabResult): string {
+  const parts = [
+    `${r.executed} of ${r.cells} cells run from the menu in ${r.seconds.toFixed(0)} s`,
+    `${r.errors.length} error outputs`,
+    `${r.views} of ${r.vegaOutputs} charts are vega-embed views`,
+    `slider ${r.sliderChanged ? "redraws" : "does NOT redraw"} its chart`,
+    `tooltip "${(r.tooltip ?? "").replace(/\s+/g, " ").trim()}"${
+      r.tooltipHasImg ? " WITH <img>" : ""
+    }`,
+    `04 untrusted: ${r.openedViews} of ${r.openedVegaOutputs} charts, tooltip "${
+      (r.openedTooltip ?? "").replace(/\s+/g, " ").trim()
+    }"`,
+    `screenshots ${r.screenshots.map((s) => s.replace(ROOT, "")).join(", ")}`,
+  ];
+  return `${r.failures.length ? "FAILED" : "ok"} ${r.app}: ${parts.join("; ")}`;
+}
+
+async function checkLab(browser: Browser, failures: string[]): Promise<void> {
+  const registration = await registerDenoKernel();
+  console.log(describeRegistration(registration, Deno.execPath()));
+  const t0 = performance.now();
+  const results = await checkLabClients(browser, {
+    root: ROOT,
+    screenshots: SCREENSHOTS,
+    env: { KD_PROFILE: readSetting("KD_PROFILE") ?? "quick" },
+    log: console.log,
+  });
+  for (const r of results) {
+    console.log(labSummary(r));
+    failures.push(...r.failures.map((f) => `${r.app}: ${f}`));
+  }
+  console.log(`lab clients checked in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+const PARTS = ["--reports", "--jupyter", "--lab"];
+
 if (import.meta.main) {
-  const only: string[] = Deno.args.filter((a) => a === "--reports" || a === "--jupyter");
+  const only: string[] = Deno.args.filter((a) => PARTS.includes(a));
   const unknown = Deno.args.filter((a) => !only.includes(a));
   if (unknown.length) {
-    console.error(`usage: deno task browser-test [--reports] [--jupyter] (got ${unknown})`);
+    console.error(`usage: deno task browser-test [${PARTS.join("] [")}] (got ${unknown})`);
     Deno.exit(2);
   }
   if (!(await haveChromium())) {
@@ -156,6 +197,7 @@ if (import.meta.main) {
   try {
     if (!only.length || only.includes("--reports")) await checkReports(browser, failures);
     if (!only.length || only.includes("--jupyter")) await checkJupyter(browser, failures);
+    if (!only.length || only.includes("--lab")) await checkLab(browser, failures);
   } finally {
     await browser.close();
   }

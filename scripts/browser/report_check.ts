@@ -109,7 +109,7 @@ export interface BarsAt {
   /** Rendered bar heights in pixels, in scenegraph order. */
   heights: number[];
   /** Each bar's datum: its panel, raw logit and the chart's computed probability. */
-  bars: { image: string; logit: number; probability: number }[];
+  bars: { example: string; logit: number; probability: number }[];
 }
 
 /** What moving one temperature slider did. */
@@ -219,7 +219,7 @@ async function pageMoveSlider(index: number, name: string, value: number): Promi
       if (mark.marktype === "rect" && mark.role === "mark" && item.datum) {
         heights.push(item.height ?? 0);
         bars.push({
-          image: String(item.datum.image),
+          example: String(item.datum.example),
           logit: Number(item.datum.logit),
           probability: Number(item.datum.probability),
         });
@@ -262,7 +262,7 @@ function pageTooltip(): string | null {
 
 function softmaxError(at: BarsAt): number {
   const byImage = new Map<string, { logit: number; probability: number }[]>();
-  for (const b of at.bars) byImage.set(b.image, [...(byImage.get(b.image) ?? []), b]);
+  for (const b of at.bars) byImage.set(b.example, [...(byImage.get(b.example) ?? []), b]);
   let worst = 0;
   for (const bars of byImage.values()) {
     const want = softmax(bars.map((b) => b.logit), at.T);
