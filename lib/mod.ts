@@ -38,6 +38,8 @@ export {
 export {
   /** A fraction as a percentage with two decimals. */
   percent,
+} from "./notebook/display.ts";
+export {
   /** A table of the backend, profile and data that produced a notebook's outputs. */
   showRunInfo,
 } from "./notebook/lesson.ts";
@@ -102,6 +104,12 @@ export {
   hintRegressor,
 } from "./models/cifar_cnn.ts";
 export {
+  /** The L2 norm of a model's first convolution kernel (notebook 04's same-start check). */
+  firstConvKernelNorm,
+  /** The largest difference between two models' weights: 0 when they start identical. */
+  largestWeightDifference,
+} from "./models/weights.ts";
+export {
   /** Trainable parameters of a model. */
   countTrainableParams,
   /** Notebook 05's Keras-style CNN teacher. */
@@ -138,6 +146,12 @@ export {
   softTargets,
 } from "./distill/losses.ts";
 export {
+  /** log softmax(z / T) of plain numbers, e.g. one output row of a model. */
+  logSoftmax,
+  /** softmax(z / T) of plain numbers. */
+  softmax,
+} from "./softmax.ts";
+export {
   /** Notebook 04's cosine term on hidden features. */
   cosineHidden,
   /** Cross-entropy with the true labels. */
@@ -162,8 +176,6 @@ export {
   type BatchProgress,
   /** Adam with PyTorch's defaults. */
   defaultOptimizer,
-  /** One epoch's loss, accuracies and speed. */
-  type EpochRecord,
   /** Trains a model with the summed loss terms, from a teacher where terms read one. */
   fit,
   /** What fit takes. */
@@ -172,8 +184,20 @@ export {
   type FitResult,
 } from "./distill/fit.ts";
 export {
+  /** One epoch's loss, accuracies and speed. */
+  type EpochRecord,
+} from "./distill/history.ts";
+export {
+  /** What one step measured: the weighted loss, each term's loss, the batch's hits. */
+  type StepResult,
+  /** One optimiser step on the weighted loss terms: the math of distillation. */
+  trainStep,
+} from "./distill/train_step.ts";
+export {
   /** fit with a live progress bar. */
   fitWithProgress,
+  /** The evaluated epochs of a history as a table: loss, train and test accuracy. */
+  showTrainingLog,
 } from "./notebook/lesson.ts";
 export {
   /** A model's outputs for every example, e.g. a teacher's, computed once for several runs. */
@@ -202,6 +226,8 @@ export {
   differenceFrom,
   /** "97.57 ± 0.07 %". */
   formatMeanSd,
+  /** A difference of fractions in signed percentage points: "+0.84 pp". */
+  formatPoints,
   /** A mean and standard deviation. */
   type MeanSd,
   /** Mean and sample standard deviation. */
@@ -226,7 +252,7 @@ export {
   type WeightFormat,
 } from "./io/quantise.ts";
 
-// ── Shipping: size and speed ─────────────────────────────────────────────────────────────────
+// ── Shipping: size, speed and ONNX ───────────────────────────────────────────────────────────
 export {
   /** The bytes of a model saved in one weight format. */
   type SavedSize,
@@ -242,21 +268,53 @@ export {
   throughput,
 } from "./ship/speed.ts";
 export {
+  /** Writes a model as an ONNX file (float32 or int8 weights) for ONNX Runtime and the rest. */
+  exportOnnx,
+  /** What exportOnnx takes: weights, input layout and name, which outputs. */
+  type OnnxExportOptions,
+  /** What exportOnnx wrote: path, bytes, input and output names and shapes. */
+  type OnnxFile,
+} from "./ship/onnx/export.ts";
+export {
+  /** Median and p90 latency of single-image ONNX Runtime calls after warm-up. */
+  onnxLatencyBatch1,
+  /** An ONNX model's output for every example of a dataset, fed as tfjs is fed. */
+  onnxPredict,
+  /** A loaded ONNX model: its input, outputs, and a run call. */
+  type OnnxSession,
+  /** Loads an ONNX file into ONNX Runtime for Node (onnxruntime-node, CPU). */
+  openOnnx,
+} from "./ship/onnx/runtime.ts";
+export {
+  /** A model in tfjs beside its ONNX files in ONNX Runtime: size, latency, agreement. */
+  compareRuntimes,
+  /** One runtime and weight format of one model, as compareRuntimes measures it. */
+  type RuntimeRow,
+} from "./ship/onnx/runtimes.ts";
+export {
+  /** compareRuntimes' rows as one table and a latency chart. */
+  showRuntimeComparison,
+} from "./notebook/runtime_comparison.ts";
+export {
   /** A shipped teacher and its manifest. */
   type LoadedTeacher,
   /** Loads a shipped teacher after checking its files and architecture. */
   loadTeacher,
-  /** The shipped teachers' names. */
-  type TeacherName,
-} from "./io/teacher.ts";
-export {
   /** An accuracy published elsewhere, for showTeacherCheck's table. */
   type ReferenceAccuracy,
   /** A shipped teacher's card: how it was made, and its training curve. */
   showShippedTeacher,
   /** Measures a teacher now and shows it beside its manifest's accuracy. */
   showTeacherCheck,
-} from "./notebook/teacher_card.ts";
+  /** The shipped teachers' names. */
+  type TeacherName,
+} from "./teachers/mod.ts";
+export {
+  /** Notebook 01's teacher recipe over several seeds, ours and PyTorch's, as recorded. */
+  readSeedSpread,
+  /** What readSeedSpread returns: either side absent until its script has run. */
+  type SeedSpread,
+} from "./notebook/seed_spread.ts";
 
 // ── Charts and display ───────────────────────────────────────────────────────────────────────
 export {
@@ -284,16 +342,22 @@ export {
   temperatureSliderChart,
 } from "./charts/temperature.ts";
 export {
-  /** The config every chart shares (fonts, sizes). */
-  BASE_CONFIG,
-  /** A vega-lite chart as plain data. */
-  type ChartSpec,
-  /** The vega-lite schema URL, for hand-written specs. */
-  VEGA_LITE_SCHEMA,
-} from "./charts/spec.ts";
+  /** Points on two axes by category, in panels: a scatter or Pareto view. */
+  scatterChart,
+} from "./charts/scatter.ts";
+export {
+  /** One row of a lesson's closing comparison: seeded runs or one accuracy. */
+  type ComparedRow,
+  /** Each row's difference from a baseline row, judged against two standard errors. */
+  compareWithBaseline,
+  /** The closing comparison in one call: chart, table with seeds, change, verdicts. */
+  showComparison,
+} from "./notebook/comparison.ts";
 export {
   /** Displays a chart (interactive, SVG, PNG and text). */
   showChart,
+  /** Displays markdown the run wrote, e.g. a result sentence with its numbers. */
+  showMarkdown,
   /** Displays rows as a table. */
   showTable,
 } from "./notebook/display.ts";

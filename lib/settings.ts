@@ -1,23 +1,14 @@
 /**
- * Every `KD_*` environment variable the project reads, declared once, and the one helper that
- * reads them. The README's settings table is generated from `SETTINGS` (a test compares them), so
- * a new setting is documented where it is declared. A `KD_*` variable that is not in the table is
- * most likely a typo, so the first read warns about it and names the closest known setting.
+ * Every `KD_*` environment variable the project reads, declared once (the engine's in the engine
+ * package, which reads them itself), and the one helper through which lib/ and scripts/ read them.
+ * The README's settings table is generated from `SETTINGS` (a test compares them), so a new
+ * setting is documented where it is declared. A `KD_*` variable that is not in the table is most
+ * likely a typo, so the first read warns about it and names the closest known setting.
  */
+// Through the library's door to the engine, which starts nothing when imported.
+import { ENGINE_SETTINGS, type Setting } from "./backend.ts";
 
-/** One setting: what values it takes, what happens when it is unset, and what it changes. */
-export interface Setting {
-  /** The values it accepts, as the README shows them. */
-  readonly values: string;
-  /** What happens when it is unset. */
-  readonly default: string;
-  readonly description: string;
-  /**
-   * The Python script that reads it itself, since it cannot import this helper (listed so that
-   * setting it is not reported as unknown).
-   */
-  readonly script?: string;
-}
+export type { Setting };
 
 export const SETTINGS = {
   KD_PROFILE: {
@@ -30,40 +21,11 @@ export const SETTINGS = {
     default: "off",
     description: "exercise cells grade the shipped solution instead of the learner's code",
   },
-  KD_BACKEND: {
-    values: "`tensorflow` \\| `wasm` \\| `cpu` \\| `webgpu`",
-    default: "the fastest that starts",
-    description: "forces one TensorFlow.js engine; an error if it cannot start",
-  },
-  KD_WASM_THREADS: {
-    values: "a positive integer or `cores`",
-    default: "one per core (at most 8); one beside the native layer",
-    description: "threads of the wasm engine; `1` turns threads off",
-  },
-  KD_NATIVE: {
-    values: "`0`/`off` or `1`/`on`",
-    default: "on where oneDNN 2.x is found",
-    description: "the native oneDNN layer under the wasm engine; `0` gives the pure wasm path",
-  },
-  KD_NATIVE_LIB: {
-    values: "a file path",
-    default: "`libdnnl.so.2` on the library path",
-    description: "the oneDNN library the native layer loads (no search then)",
-  },
-  KD_NATIVE_THREADS: {
-    values: "a positive integer",
-    default: "one per core",
-    description: "oneDNN's threads",
-  },
+  ...ENGINE_SETTINGS,
   KD_DATA_MIRROR: {
     values: "a directory or an http(s) URL base",
     default: "the official download",
     description: "where the CIFAR-10 archive is read from before downloading it",
-  },
-  KD_DATA_DIR: {
-    values: "a directory",
-    default: "`data/cache/` in the repository",
-    description: "the cache of downloaded and extracted data and of native-layer proofs",
   },
   KD_PEOPLE_DIR: {
     values: "a directory",
@@ -80,11 +42,6 @@ export const SETTINGS = {
     values: "a font family name",
     default: "`DejaVu Sans`",
     description: "the family name of `KD_CHART_FONT`",
-  },
-  KD_BENCH_PYTHON: {
-    values: "a Python executable",
-    default: "`/usr/bin/python3`",
-    description: "the Python with PyTorch that `deno task bench` compares against",
   },
   KD_CHROMIUM: {
     values: "a Chromium executable",

@@ -71,6 +71,11 @@ export function differenceFrom(candidate: MeanSd, baseline: MeanSd): Difference 
   return { difference, standardError, beyondNoise: Math.abs(difference) > 2 * standardError };
 }
 
+/** A difference of fractions in percentage points, signed: 0.0084 → "+0.84 pp", −0.0032 → "−0.32 pp". */
+export function formatPoints(difference: number): string {
+  return `${difference >= 0 ? "+" : "−"}${(100 * Math.abs(difference)).toFixed(2)} pp`;
+}
+
 /**
  * One sentence on whether `name` differs from `baseline` by more than the
  * seed-to-seed noise: "CE + KD: +0.84 pp vs CE only; two standard errors are
@@ -78,8 +83,7 @@ export function differenceFrom(candidate: MeanSd, baseline: MeanSd): Difference 
  */
 export function describeDifference(name: string, baseline: string, d: Difference): string {
   const pp = (v: number) => `${(100 * v).toFixed(2)} pp`;
-  const signed = `${d.difference >= 0 ? "+" : "−"}${pp(Math.abs(d.difference))}`;
-  const head = `${name}: ${signed} vs ${baseline}`;
+  const head = `${name}: ${formatPoints(d.difference)} vs ${baseline}`;
   if (d.beyondNoise === undefined) {
     return `${head}; one seed per method gives no spread to judge by.`;
   }

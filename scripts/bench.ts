@@ -25,8 +25,8 @@ import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { nativeLayerInfo } from "@kd/engine";
 import { describeBackend, ensureBackend } from "../lib/backend.ts";
-import { nativeLayer } from "../lib/engines/wasm/engine.ts";
 import { createDataset, type Dataset, select, toTensors } from "../lib/data/dataset.ts";
 import { projectMirror } from "../lib/data/download.ts";
 import { loadMnist } from "../lib/data/mnist.ts";
@@ -225,9 +225,9 @@ function build(key: ModelKey): tf.LayersModel {
 
 /** The native layer in use, as the bench reports it, or null on the pure wasm path. */
 function nativeInUse(): string | null {
-  const layer = nativeLayer();
+  const layer = nativeLayerInfo();
   if (!layer) return null;
-  const n = layer.kernels.threads;
+  const n = layer.threads;
   return `${layer.description}, ${n} thread${n === 1 ? "" : "s"}`;
 }
 

@@ -16,14 +16,15 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
+import {
+  KernelTimer,
+  nativeLayerInfo,
+  type TraceCounts,
+  traceSince,
+  traceSnapshot,
+} from "@kd/engine";
 import { describeBackend, ensureBackend } from "../lib/backend.ts";
 import { defaultOptimizer } from "../lib/distill/fit.ts";
-import { nativeLayer } from "../lib/engines/wasm/engine.ts";
-import {
-  NATIVE_KERNELS,
-  nativeKernelCounts,
-  type NativeKernelName,
-} from "../lib/engines/native/tfjs_kernels.ts";
 import { crossEntropy } from "../lib/distill/losses.ts";
 import { forward } from "../lib/distill/outputs.ts";
 import { cifarDeepNN, cifarLightNN, mnistTeacher } from "../lib/models/mod.ts";
@@ -52,63 +53,21 @@ const BATCH = chosen.batch;
 const batches = Number(opts.batches);
 const warmup = Number(opts.warmup);
 
-function shapesOf(inputs: tf.NamedTensorInfoMap): string {
-  return Object.values(inputs).map((t) => t?.shape.join("×") ?? "-").join(" ");
-}
-
-/** Per-kernel self time, gathered by wrapping every kernel of the backend. */
-class KernelTimer {
-  readonly self = new Map<string, { ms: number; calls: number }>();
-  private stack: number[] = []; // child time accumulated per open call
-
-  constructor(private readonly byShape: boolean) {}
-
-  install(backend: string): void {
-    for (const config of tf.getKernelsForBackend(backend)) {
-      const inner = config.kernelFunc;
-      const name = config.kernelName;
-      const wrapped: tf.KernelFunc = (args) => {
-        const t0 = performance.now();
-        this.stack.push(0);
-        try {
-          return inner(args);
-        } finally {
-          const total = performance.now() - t0;
-          const children = this.stack.pop() ?? 0;
-          if (this.stack.length > 0) this.stack[this.stack.length - 1] += total;
-          const key = this.byShape ? `${name} ${shapesOf(args.inputs)}` : name;
-          const entry = this.self.get(key) ?? { ms: 0, calls: 0 };
-          entry.ms += total - children;
-          entry.calls++;
-          this.self.set(key, entry);
-        }
-      };
-      tf.unregisterKernel(name, backend);
-      tf.registerKernel({ ...config, kernelFunc: wrapped });
-    }
-  }
-
-  reset(): void {
-    this.self.clear();
-  }
-}
-
 // Through the library's selection, so KD_WASM_THREADS and our kernels apply as in training.
 const backend = await ensureBackend({ prefer: opts.backend });
 if (backend.name !== opts.backend) {
   throw new Error(`backend ${opts.backend} failed: ${describeBackend(backend)}`);
 }
 console.log(describeBackend(backend));
-const layer = backend.name === "wasm" ? nativeLayer() : undefined;
+const layer = backend.name === "wasm" ? nativeLayerInfo() : undefined;
 const path = backend.name !== "wasm" ? backend.name : layer ? "native" : "wasm";
 console.log(
   layer
-    ? `path: native (${NATIVE_KERNELS.join(", ")} on ${layer.description}, ` +
-      `${layer.kernels.threads} thread(s); every other kernel on wasm)`
+    ? `path: native (${layer.kernels.join(", ")} on ${layer.description}, ` +
+      `${layer.threads} thread(s); every other kernel on wasm)`
     : `path: ${path} only, no native layer (the backend line says why)`,
 );
-const isNative = (kernel: string) =>
-  layer !== undefined && (NATIVE_KERNELS as readonly string[]).includes(kernel);
+const isNative = (kernel: string) => layer !== undefined && layer.kernels.includes(kernel);
 const timer = opts.profile ? new KernelTimer(opts.shapes) : undefined;
 timer?.install(opts.backend);
 
@@ -126,11 +85,11 @@ const trainStep = (): number =>
 
 const stepMs: number[] = [];
 let loss = NaN;
-let countsBefore = nativeKernelCounts();
+let traceBefore: TraceCounts = traceSnapshot();
 for (let i = 0; i < warmup + batches; i++) {
   if (i === warmup) {
     timer?.reset();
-    countsBefore = nativeKernelCounts();
+    traceBefore = traceSnapshot();
   }
   const t0 = performance.now();
   loss = trainStep();
@@ -162,13 +121,15 @@ if (timer) {
   }
   if (layer) {
     // A native kernel hands what it does not cover to wasm: the profile must show how much.
-    const after = nativeKernelCounts();
-    const callsPerStep = (k: NativeKernelName | "fallback" | "small") =>
-      (after[k] - countsBefore[k]) / batches;
-    const ran = NATIVE_KERNELS.map((k) => `${k} ${callsPerStep(k)}`).join(", ");
+    const trace = traceSince(traceBefore);
+    const callsPerStep = (path: string, kernels: readonly string[]) =>
+      kernels.reduce((n, k) => n + (trace[k]?.[path] ?? 0), 0) / batches;
+    const ran = layer.kernels.map((k) => `${k} ${callsPerStep("native", [k])}`).join(", ");
     console.log(
-      `native calls/step: ${ran}; fell back to wasm ${callsPerStep("fallback")}; ` +
-        `left to wasm for their size ${callsPerStep("small")}`,
+      `native calls/step: ${ran}; fell back to wasm ${
+        callsPerStep("native-fallback", layer.kernels)
+      }; ` +
+        `left to wasm for their size ${callsPerStep("native-small", layer.kernels)}`,
     );
   }
 }

@@ -37,14 +37,18 @@ if (!only) {
       ],
       ["notebook code", ["run", "-A", "scripts/notebook_code.ts", "--check-format"]],
       ["lint", ["lint", ".", ".notebook_code/"]],
-      ["types", ["check", "lib/", "test/", "scripts/", ".notebook_code/"]],
+      ["types", ["check", "lib/", "engine/", "test/", "scripts/", ".notebook_code/"]],
       ["README example", ["check", "--doc-only", "README.md"]],
     ] as const
   ) {
     if (!(await step(label, [...args])).ok) failures.push(label);
   }
 }
-const tests = await step("tests", ["test", "-A", ...(only ? Deno.args : ["test/"])]);
+const tests = await step("tests", [
+  "test",
+  "-A",
+  ...(only ? Deno.args : ["test/", "engine/test/"]),
+]);
 // Deno closes with "ok | 12 passed | 0 failed" (ANSI colours around the parts).
 // deno-lint-ignore no-control-regex
 const plain = tests.out.replace(/\x1b\[[0-9;]*m/g, "");

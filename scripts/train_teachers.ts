@@ -1,6 +1,6 @@
 /**
  * `deno task train-teachers [name…]`: trains the shipped teachers
- * (lib/io/teacher.ts; all of them when no name is given) with their lessons'
+ * (lib/teachers/; all of them when no name is given) with their lessons'
  * full recipes through `fit` and writes `data/teachers/<name>/`. Every epoch is
  * checkpointed under `runs/teachers/<name>/`, so a run that is stopped (or
  * killed) continues where it was when started again with the same options;
@@ -25,8 +25,9 @@ import { parseArgs } from "node:util";
 import { describeBackend, ensureBackend } from "../lib/backend.ts";
 import { CIFAR10_ARCHIVE, ensureCifar10, loadCifar10 } from "../lib/data/cifar10.ts";
 import { type Dataset, subset } from "../lib/data/dataset.ts";
-import { writeFileAtomic } from "../lib/io/safe_write.ts";
-import { type BatchProgress, defaultOptimizer, type EpochRecord, fit } from "../lib/distill/fit.ts";
+import { writeFileAtomic } from "../lib/fs/safe_write.ts";
+import { type BatchProgress, defaultOptimizer, fit } from "../lib/distill/fit.ts";
+import type { EpochRecord } from "../lib/distill/history.ts";
 import { predictOutputs } from "../lib/distill/outputs.ts";
 import {
   isTeacherName,
@@ -37,7 +38,7 @@ import {
   type TeacherRecipe,
   TEACHERS,
   type TrainingSitting,
-} from "../lib/io/teacher.ts";
+} from "../lib/teachers/mod.ts";
 import { formatDuration } from "../lib/notebook/display.ts";
 import type { LivePlot } from "./live_plot.ts";
 

@@ -1,5 +1,5 @@
 /**
- * The wasm backend on 1 thread against N threads (lib/engines/wasm/threads.ts): each
+ * The wasm backend on 1 thread against N threads (engine/wasm/threads.ts): each
  * run is a child process (a backend starts once per process) with
  * `KD_WASM_THREADS` set; runs alternate between the settings.
  *

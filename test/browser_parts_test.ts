@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { chromiumArgs, isLocalUrl } from "../scripts/browser/cdp.ts";
 import { lastTableHeaders } from "../scripts/browser/jupyter_page.ts";
 import { missingInteractions } from "../scripts/browser/main.ts";
-import { chartBundles, type ReportResult, softmaxAt } from "../scripts/browser/report_check.ts";
+import { chartBundles, type ReportResult } from "../scripts/browser/report_check.ts";
 
 const MIME = "application/vnd.vegalite.v5+json";
 
@@ -124,11 +124,4 @@ Deno.test("chromium: always headless, throwaway profile, no host but 127.0.0.1 r
   assert.ok(args.includes("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"));
   assert.ok(args.includes("--remote-debugging-port=0"));
   assert.ok(args.includes("--window-size=800,600"));
-});
-
-Deno.test("softmax: the checker's reference sums to 1 and flattens with T", () => {
-  const z = [9.7, 1.2, -3];
-  const at1 = softmaxAt(z, 1), at10 = softmaxAt(z, 10);
-  assert.ok(Math.abs(at1.reduce((a, b) => a + b) - 1) < 1e-12);
-  assert.ok(Math.max(...at10) < Math.max(...at1) && Math.min(...at10) > Math.min(...at1));
 });

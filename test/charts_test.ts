@@ -16,7 +16,6 @@ import {
   renderSvg,
   RUN_SELECTION_PARAM,
   softmaxTemperatureChart,
-  softmaxWithTemperature,
   TEMPERATURE_PARAM,
   temperatureSliderChart,
   toVegaSpec,
@@ -35,6 +34,7 @@ import {
   showTable,
   tableBundle,
 } from "../lib/notebook/display.ts";
+import { softmax } from "../lib/softmax.ts";
 import { inJupyterKernel } from "../lib/notebook/kernel_output.ts";
 
 /** Runs `fn` with console.log captured; returns the printed lines. */
@@ -190,17 +190,6 @@ Deno.test("heatmapChart: rect + text layers, value printed, contrast flips at th
   const color = text.encoding?.color;
   assert.ok(color && "condition" in color && "test" in color.condition);
   assert.equal(color.condition.test, `datum.value > ${(0.9 + 0.96) / 2}`);
-});
-
-Deno.test("softmaxWithTemperature: sums to 1, flatter at higher T, stable for big logits", () => {
-  const logits = [4, 1, 0];
-  const p1 = softmaxWithTemperature(logits, 1);
-  const p4 = softmaxWithTemperature(logits, 4);
-  assert.ok(Math.abs(p1.reduce((a, b) => a + b) - 1) < 1e-12);
-  assert.ok(p4[0] < p1[0] && p4[2] > p1[2]);
-  assert.ok(Math.abs(p1[0] - Math.exp(4) / (Math.exp(4) + Math.exp(1) + 1)) < 1e-12);
-  assert.deepEqual(softmaxWithTemperature([1000, 1000], 1), [0.5, 0.5]);
-  assert.throws(() => softmaxWithTemperature(logits, 0), RangeError);
 });
 
 Deno.test("softmaxTemperatureChart: one row per (T, class), grouped bars coloured by T", () => {
@@ -412,7 +401,7 @@ Deno.test("temperatureSliderChart: T on a slider, the softmax recomputed in the 
   for (const T of [1, 2, 4, 10]) {
     for (const e of examples) {
       const inChart = await probabilities(T, e.label);
-      softmaxWithTemperature(e.logits, T).forEach((p, i) =>
+      softmax(e.logits, T).forEach((p, i) =>
         assert.ok(Math.abs(inChart[i] - p) < 1e-12, `T = ${T}, ${e.label}, class ${i}`)
       );
     }

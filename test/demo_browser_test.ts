@@ -2,8 +2,9 @@
  * The demo in a real browser: headless Chromium (Debian's, or KD_CHROMIUM), driven over the
  * DevTools protocol by scripts/browser/cdp.ts and unable to resolve any host but 127.0.0.1, opens
  * the served page; scripts/demo/browser_check.ts paints a digit of MNIST's test set into the canvas
- * and requires both models' classes in the browser to equal the library's in Deno, and nothing
- * fetched from another host. Skipped where no Chromium is installed, unless KD_REQUIRE_BROWSER is
+ * and requires both models' classes in the browser to equal the library's in Deno, the student's
+ * ONNX file in ONNX Runtime Web to give TensorFlow.js's class, and nothing fetched from another
+ * host. Skipped where no Chromium is installed, unless KD_REQUIRE_BROWSER is
  * on (.ci/run), where a skip would hide a failure.
  */
 import assert from "node:assert/strict";
@@ -19,12 +20,14 @@ if (!chromium && settingIsOn("KD_REQUIRE_BROWSER")) {
 }
 
 Deno.test({
-  name: "in Chromium, offline, both models give an MNIST test digit the class the library gives it",
+  name:
+    "in Chromium, offline, both models (and the student in ONNX Runtime Web) give an MNIST test " +
+    "digit the class the library gives it",
   ignore: !chromium,
   async fn() {
     const dir = await Deno.makeTempDir();
     try {
-      const manifest = await prepareDemoModels({
+      await prepareDemoModels({
         dir,
         trainImages: 2_000,
         testImages: 200,
@@ -35,8 +38,13 @@ Deno.test({
         digit: 0,
         screenshot: SCREENSHOT,
       });
-      assert.deepEqual(agreement.map((a) => a.model), manifest.models.map((m) => m.name));
-      for (const a of agreement) assert.equal(a.browser, a.deno, a.model);
+      assert.deepEqual(agreement.map((a) => [a.model, a.runtime]), [
+        ["teacher", "TensorFlow.js"],
+        ["student", "TensorFlow.js"],
+        ["student", "ONNX Runtime Web"],
+      ]);
+      for (const a of agreement) assert.equal(a.browser, a.deno, `${a.model} in ${a.runtime}`);
+      assert.equal(agreement[2].browser, agreement[1].browser);
       assert.ok((await Deno.stat(SCREENSHOT)).size > 5_000);
     } finally {
       await Deno.remove(dir, { recursive: true });

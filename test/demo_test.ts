@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { loadModel } from "../lib/io/model_dir.ts";
 import { prepareDemoModels } from "../scripts/demo/models.ts";
-import { DEFAULT_TFJS, serveDemo } from "../scripts/demo/serve.ts";
+import { DEFAULT_ORT_DIR, DEFAULT_TFJS, serveDemo } from "../scripts/demo/serve.ts";
+import { openOnnx } from "../lib/ship/onnx/runtime.ts";
 
-Deno.test("the demo serves its page, local tfjs and loadable models on 127.0.0.1, nothing else", async () => {
+Deno.test("the demo serves its page, local tfjs and ONNX Runtime Web, and loadable models on 127.0.0.1, nothing else", async () => {
   const dir = await Deno.makeTempDir();
   const lines: string[] = [];
   const manifest = await prepareDemoModels({
@@ -17,6 +18,10 @@ Deno.test("the demo serves its page, local tfjs and loadable models on 127.0.0.1
     ["teacher", "float32"],
     ["student", "uint8"],
   ]);
+  assert.deepEqual(manifest.onnx.map((m) => [m.name, m.path, m.format]), [
+    ["student", "student.onnx", "int8"],
+  ]);
+  assert.equal(manifest.onnx[0].bytes, (await Deno.stat(`${dir}/student.onnx`)).size);
   // A second call reuses what the first saved.
   await prepareDemoModels({ dir, log: (l) => lines.push(l) });
   assert.match(lines.at(-1)!, /reusing the models in/);
@@ -33,6 +38,7 @@ Deno.test("the demo serves its page, local tfjs and loadable models on 127.0.0.1
     const page = await get("/");
     assert.equal(page.status, 200);
     assert.match(page.text, /<script src="\/tf\.min\.js"><\/script>/);
+    assert.match(page.text, /<script src="\/ort\/ort\.wasm\.min\.js"><\/script>/);
     const app = await get("/app.js");
     assert.equal(app.status, 200);
     // Offline: neither the page nor its script names another host.
@@ -42,6 +48,32 @@ Deno.test("the demo serves its page, local tfjs and loadable models on 127.0.0.1
     assert.equal(tfjs.text, await Deno.readTextFile(DEFAULT_TFJS));
     assert.match(tfjs.text, /"4\.22\.0"/);
     assert.equal((await get("/models/demo.json")).type, "application/json");
+    // ONNX Runtime Web: the script, the loader it imports and the wasm it fetches, as installed;
+    // nothing else of the package.
+    for (
+      const [name, type] of [
+        ["ort.wasm.min.js", "text/javascript; charset=utf-8"],
+        ["ort-wasm-simd-threaded.mjs", "text/javascript; charset=utf-8"],
+        ["ort-wasm-simd-threaded.wasm", "application/wasm"],
+      ]
+    ) {
+      const r = await fetch(`${base}/ort/${name}`);
+      assert.equal(r.headers.get("content-type"), type, name);
+      const body = new Uint8Array(await r.arrayBuffer());
+      assert.deepEqual(body, await Deno.readFile(`${DEFAULT_ORT_DIR}/${name}`), name);
+    }
+    for (
+      const path of ["/ort/ort.all.min.js", "/ort/../package.json", "/ort/%2e%2e/package.json"]
+    ) {
+      assert.equal((await get(path)).status, 404, path);
+    }
+    // The served ONNX file loads in ONNX Runtime, with the page's input and output names.
+    const onnxBytes = new Uint8Array(
+      await (await fetch(`${base}/models/student.onnx`)).arrayBuffer(),
+    );
+    const session = await openOnnx(onnxBytes);
+    assert.deepEqual([session.inputName, session.outputNames], ["input", ["logits"]]);
+    await session.release();
     for (const path of ["/models/../../deno.json", "/models/%2e%2e/deno.json", "/../deno.json"]) {
       assert.equal((await get(path)).status, 404, path);
     }

@@ -3,7 +3,11 @@
  * which the exercise tests grade: the test reads the real notebooks, and fails on a changed cell.
  */
 import assert from "node:assert/strict";
-import { exerciseCellProblems, type NotebookJson } from "../lib/exercises/cells.ts";
+import {
+  exerciseCellProblems,
+  type NotebookJson,
+  writeExerciseCells,
+} from "../lib/exercises/cells.ts";
 
 const folder = new URL("../notebooks/", import.meta.url);
 const notebooks = [...Deno.readDirSync(folder)]
@@ -54,4 +58,18 @@ Deno.test("a changed, missing or doubled exercise cell is reported", async () =>
       '02-cifar-training: 0 cells call answer("02-cifar-training", …); expected one',
     ],
   );
+});
+
+Deno.test("writeExerciseCells writes a stale skeleton back byte for byte, and nothing else", async () => {
+  const name = notebooks.find((n) => n.startsWith("01"))!;
+  const original = await Deno.readTextFile(new URL(name, folder));
+  assert.deepEqual(writeExerciseCells(original, "01"), { text: original, changed: [] });
+  const stale = original.replace('"    // TODO: alpha · CE(', '"    // TODO: α · CE(');
+  assert.notEqual(stale, original);
+  assert.match(exerciseCellProblems(JSON.parse(stale), "01")[0], /deno task exercise-cells/);
+  assert.deepEqual(writeExerciseCells(stale, "01"), { text: original, changed: ["01-mixed-loss"] });
+  const missing = JSON.stringify({ cells: [] });
+  assert.throws(() => writeExerciseCells(missing, "01"), {
+    message: '01-soft-targets: 0 cells call answer("01-soft-targets", …); add one by hand',
+  });
 });

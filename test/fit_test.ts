@@ -114,6 +114,8 @@ Deno.test("cached teacher outputs give the same training as recomputed ones", as
     })).history.map((r) => r.loss);
   const a = await run(true);
   const b = await run(false);
+  assert.equal(a.length, 2, "one loss per epoch");
+  assert.equal(b.length, 2, "one loss per epoch");
   a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-6, `${v} vs ${b[i]}`));
 });
 

@@ -6,7 +6,8 @@ import { loadCifar10 } from "../lib/data/cifar10.ts";
 import { subset } from "../lib/data/dataset.ts";
 import { crossEntropy } from "../lib/distill/losses.ts";
 import { predictOutputs } from "../lib/distill/outputs.ts";
-import { loadTeacher, type TeacherManifest } from "../lib/io/teacher.ts";
+import { ensureBackend } from "../lib/backend.ts";
+import { loadTeacher, type TeacherManifest } from "../lib/teachers/mod.ts";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const script = join(repo, "scripts", "train_teachers.ts");
@@ -171,6 +172,7 @@ async function checkRun({ output, stderr, status, teachers }: {
   assert.deepEqual(traceOf(accuracy, "test accuracy").y, history.map((r) => r.testAccuracy));
 
   // The last test loss is the written teacher's cross-entropy on the same 200 test images.
+  await ensureBackend(); // the engine the notebooks load teachers on
   const { model } = await loadTeacher(NAME, { root: teachers });
   const test = subset(await loadCifar10("test", { mirror }), 200, manifest.recipe.testSubsetSeed);
   const { values, shape } = predictOutputs(model, test, ["logits"]).logits!;

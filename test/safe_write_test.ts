@@ -6,7 +6,7 @@ import {
   writeAtomic,
   writeDirAtomic,
   writeFileAtomic,
-} from "../lib/io/safe_write.ts";
+} from "../lib/fs/safe_write.ts";
 
 const names = async (dir: string) =>
   (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
-import type { LoadedTeacher, TeacherManifest } from "../lib/io/teacher.ts";
-import { teacherCardRows, teacherCheckRows } from "../lib/notebook/teacher_card.ts";
+import {
+  type LoadedTeacher,
+  teacherCardRows,
+  teacherCheckRows,
+  type TeacherManifest,
+} from "../lib/teachers/mod.ts";
 
 const shipped: TeacherManifest = JSON.parse(
   await Deno.readTextFile(new URL("../data/teachers/deepnn/manifest.json", import.meta.url)),

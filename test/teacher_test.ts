@@ -8,7 +8,7 @@ import { subset } from "../lib/data/dataset.ts";
 import { fileDigests, projectMirror } from "../lib/data/download.ts";
 import { evaluateAccuracy } from "../lib/distill/evaluate.ts";
 import { saveModel } from "../lib/io/model_dir.ts";
-import { loadTeacher, TEACHER_NAMES, type TeacherManifest, TEACHERS } from "../lib/io/teacher.ts";
+import { loadTeacher, TEACHER_NAMES, type TeacherManifest, TEACHERS } from "../lib/teachers/mod.ts";
 import { countTrainableParams, mnistStudent } from "../lib/models/mod.ts";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
@@ -302,4 +302,20 @@ Deno.test("the shipped teachers load, are full-recipe runs and score on the test
     }
     model.dispose();
   }
+});
+
+Deno.test("loadTeacher starts no engine: the caller chooses it", async () => {
+  const teachers = new URL("../lib/teachers/mod.ts", import.meta.url).href;
+  const code = `import * as tf from "@tensorflow/tfjs";
+import { loadTeacher } from "${teachers}";
+const { model } = await loadTeacher("deepnn");
+model.dispose();
+console.log(tf.getBackend(), Object.keys(tf.engine().registryFactory).sort().join(","));`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  assert.equal(new TextDecoder().decode(out.stdout).trim(), "cpu cpu");
 });

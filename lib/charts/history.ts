@@ -42,6 +42,19 @@ export interface HistoryChartOptions extends BaseChartOptions {
   logLoss?: boolean;
   /** Leave out the loss panel. */
   showLoss?: boolean;
+  /**
+   * For runs of thousands of epochs: draw about this many per run (the first, every k-th and
+   * every evaluated one).
+   */
+  maxPoints?: number;
+}
+
+function thinned(history: readonly HistoryPoint[], maxPoints: number | undefined) {
+  if (maxPoints === undefined) return history;
+  const step = Math.max(1, Math.round(history.length / maxPoints));
+  return history.filter((p) =>
+    p.epoch === 1 || p.epoch % step === 0 || p.testAccuracy !== undefined
+  );
 }
 
 /**
@@ -55,7 +68,7 @@ export function historyChart(runs: HistoryRun[], options: HistoryChartOptions = 
   const values: Datum[] = [];
   let hasTest = false;
   for (const run of runs) {
-    for (const p of run.history) {
+    for (const p of thinned(run.history, options.maxPoints)) {
       values.push({
         run: run.name,
         epoch: p.epoch,

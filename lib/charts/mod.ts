@@ -9,5 +9,7 @@ export * from "./bar.ts";
 export * from "./heatmap.ts";
 export * from "./temperature.ts";
 export * from "./confusion.ts";
+export * from "./runtime_cost.ts";
 export * from "./text.ts";
 export * from "./render.ts";
+export * from "./scatter.ts";

@@ -8,16 +8,7 @@ import {
   makeTitle,
   VEGA_LITE_SCHEMA,
 } from "./spec.ts";
-
-/** softmax(logits / T), computed stably (max subtracted before exp). */
-export function softmaxWithTemperature(logits: number[], temperature: number): number[] {
-  if (!(temperature > 0)) throw new RangeError(`temperature must be > 0, got ${temperature}`);
-  const scaled = logits.map((z) => z / temperature);
-  const max = Math.max(...scaled);
-  const exps = scaled.map((z) => Math.exp(z - max));
-  const sum = exps.reduce((a, b) => a + b, 0);
-  return exps.map((e) => e / sum);
-}
+import { softmax } from "../softmax.ts";
 
 export interface TemperatureChartOptions extends BaseChartOptions {
   /** Class names for the x axis (default "0", "1", …). */
@@ -42,7 +33,7 @@ export function softmaxTemperatureChart(
   const tLabel = (t: number) => `T = ${t}`;
   const values: Datum[] = [];
   for (const t of temps) {
-    const probs = softmaxWithTemperature(logits, t);
+    const probs = softmax(logits, t);
     probs.forEach((p, i) => {
       values.push({ class: names[i], classIndex: i, temperature: t, T: tLabel(t), probability: p });
     });
@@ -101,7 +92,7 @@ export interface TemperatureSliderOptions extends TemperatureChartOptions {
 /**
  * Bars of softmax(z / T) for a few images, one panel each, with T on a slider: vega-lite
  * recomputes the softmax from the raw logits in the chart (max subtracted before exp, as in
- * softmaxWithTemperature), so moving the slider needs no kernel. Data rows are
+ * lib/softmax.ts), so moving the slider needs no kernel. Data rows are
  * `{example, class, classIndex, logit}`; the static SVG/PNG shows T at its start value. No field
  * is named `image`: vega-embed's tooltip shows such a field as an <img> with the value as its URL.
  */

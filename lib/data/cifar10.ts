@@ -7,7 +7,7 @@ import * as tar from "tar";
 import { join, resolve } from "node:path";
 import { createDataset, type Dataset, type Normalization } from "./dataset.ts";
 import { readSetting } from "../settings.ts";
-import { exists, writeFileAtomic } from "../io/safe_write.ts";
+import { exists, writeFileAtomic } from "../fs/safe_write.ts";
 import { CACHE_ENV, type Checksum, isUrl, MIRROR_ENV, obtainFile } from "./download.ts";
 
 export const CIFAR10_ARCHIVE = "cifar-10-binary.tar.gz";

@@ -1,14 +1,14 @@
 /**
  * Getting a data file that is too big to ship: from a cache directory, a mirror
  * (local directory or URL base) or its official URL, always checked against
- * known checksums. Downloads are written with `writeAtomic` (lib/io/safe_write.ts) and renamed
+ * known checksums. Downloads are written with `writeAtomic` (lib/fs/safe_write.ts) and renamed
  * only once complete and verified, so an interrupted or failed download never leaves something
  * that later counts as present.
  */
 import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { exists, writeAtomic } from "../io/safe_write.ts";
+import { exists, writeAtomic } from "../fs/safe_write.ts";
 import { readSetting, type SettingName } from "../settings.ts";
 
 /** The setting naming a directory or URL base that holds data archives. */

@@ -5,7 +5,7 @@
  */
 import { basename, join } from "node:path";
 import { createDataset, type Dataset } from "./dataset.ts";
-import { exists } from "../io/safe_write.ts";
+import { exists } from "../fs/safe_write.ts";
 import { createRng } from "../random.ts";
 import { readSetting } from "../settings.ts";
 

@@ -1,15 +1,15 @@
 /**
  * Checkpoints of a training run: every model's weights (batch-norm statistics
  * included), the optimizer's state (Adam's β powers bit for bit), the epoch, the history and the dropout
- * streams' positions. Written atomically (lib/io/safe_write.ts): a checkpoint directory is
+ * streams' positions. Written atomically (lib/fs/safe_write.ts): a checkpoint directory is
  * complete before the `latest` pointer names it, so a run killed mid-write resumes from the
  * previous checkpoint.
  */
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
-import { writeDirAtomic, writeFileAtomic } from "../io/safe_write.ts";
+import { writeDirAtomic, writeFileAtomic } from "../fs/safe_write.ts";
 import { SeededDropout } from "../models/dropout.ts";
-import type { EpochRecord } from "./fit.ts";
+import type { EpochRecord } from "./history.ts";
 
 interface TensorEntry {
   name: string;
@@ -170,8 +170,17 @@ export async function loadCheckpoint(
     tf.dispose(tensors);
   });
   const optimizerWeights = manifest.optimizer.map((e) => ({ name: e.name, tensor: take(e) }));
+  // tfjs's setWeights gives the optimizer new state variables without disposing the old ones
+  // (an optimizer that has stepped has some), so those it no longer holds are disposed here.
+  const previous = (await optimizer.getWeights()).map((w) => w.tensor);
   await optimizer.setWeights(optimizerWeights);
-  tf.dispose(optimizerWeights.map((w) => w.tensor));
+  const current = (await optimizer.getWeights()).map((w) => w.tensor);
+  tf.dispose([
+    ...optimizerWeights.map((w) => w.tensor),
+    ...previous.filter((t) => !current.includes(t)),
+    // getWeights makes a fresh tensor for the iteration count each time.
+    ...current.filter((t) => !(t instanceof tf.Variable)),
+  ]);
   const powers = adamPowers(optimizer);
   if (powers && manifest.adamPowers) {
     const [beta1, beta2] = manifest.adamPowers;

@@ -1,14 +1,19 @@
 /** Accuracy, predictions and confusion matrices of a trained model. */
 import type * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "../data/dataset.ts";
-import { predictOutputs } from "./outputs.ts";
+import { predictOutputs, type StoredOutput } from "./outputs.ts";
 
 /** Predicted class of every example (inference mode). */
 export function predictClasses(model: tf.LayersModel, data: Dataset, batchSize = 500): Uint8Array {
-  const { values, shape } = predictOutputs(model, data, ["logits"], batchSize).logits!;
-  const k = shape[0];
-  const out = new Uint8Array(data.size);
-  for (let i = 0; i < data.size; i++) {
+  return classesOf(predictOutputs(model, data, ["logits"], batchSize).logits!);
+}
+
+/** The class with the largest logit in each row (the first one on a tie). */
+export function classesOf(logits: StoredOutput): Uint8Array {
+  const k = logits.shape[0];
+  const { values } = logits;
+  const out = new Uint8Array(values.length / k);
+  for (let i = 0; i < out.length; i++) {
     let best = 0;
     for (let c = 1; c < k; c++) if (values[i * k + c] > values[i * k + best]) best = c;
     out[i] = best;

@@ -3,7 +3,8 @@
  * with no teacher and a single hard-label term; distillation adds a frozen
  * teacher and its terms. The teacher's outputs are computed once per dataset
  * and reused every epoch (the teacher is frozen and the data not augmented),
- * so a distillation epoch costs about what a plain epoch costs.
+ * so a distillation epoch costs about what a plain epoch costs. The step itself, the math of
+ * distillation, is `trainStep` (./train_step.ts); this file is the loop around it.
  */
 import * as tf from "@tensorflow/tfjs";
 import { batchIndices, type Dataset, toTensors } from "../data/dataset.ts";
@@ -19,6 +20,8 @@ import {
 } from "./outputs.ts";
 import { hardLabels, type LossTerm } from "./terms.ts";
 import { checkTrainable } from "./trainable.ts";
+import type { EpochRecord } from "./history.ts";
+import { type StepResult, trainStep } from "./train_step.ts";
 
 /** Progress after each batch, for progress bars. */
 export interface BatchProgress {
@@ -28,22 +31,6 @@ export interface BatchProgress {
   batches: number;
   /** Weighted total loss of this batch. */
   loss: number;
-  imagesPerSecond: number;
-}
-
-/** One epoch's results. Accuracies are fractions in [0, 1]. */
-export interface EpochRecord {
-  epoch: number;
-  /** Mean over batches of the weighted total loss. */
-  loss: number;
-  /** Mean over batches of each term's unweighted loss, by term name. */
-  parts: Record<string, number>;
-  /** Running accuracy of the training batches (dropout and batch statistics on). */
-  trainAccuracy: number;
-  /** Test accuracy in inference mode, when a test set was given and evaluated this epoch. */
-  testAccuracy?: number;
-  /** Training time of the epoch, evaluation excluded. */
-  seconds: number;
   imagesPerSecond: number;
 }
 
@@ -113,6 +100,11 @@ function checkOptions(o: FitOptions, terms: readonly LossTerm[]): void {
     }
   }
   if (terms.length === 0) throw new RangeError("at least one loss term is needed");
+  const names = terms.map((t) => t.name);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) {
+    throw new RangeError(`two loss terms are named "${twice}"; the history keeps one per name`);
+  }
   const reads = terms.flatMap((t) => t.readsFromTeacher);
   if (reads.length > 0 && !o.teacher && !o.precomputedTeacherOutputs) {
     throw new Error(
@@ -169,7 +161,6 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       ? predictOutputs(teacher, train, teacherKinds)
       : undefined);
   const trained = [model, ...terms.flatMap((t) => t.adapters)];
-  const variables = trained.flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
   const checkpoint = options.checkpoint;
   const resumed = checkpoint ? await loadCheckpoint(checkpoint.dir, trained, optimizer) : undefined;
 
@@ -185,7 +176,8 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     const start = performance.now();
     let lastYield = start;
     for (const [b, indices] of batches.entries()) {
-      const values = tf.tidy(() => {
+      let step!: StepResult;
+      tf.tidy(() => {
         const { x, y } = toTensors(train, indices);
         const t: Record<string, tf.Tensor> = {};
         if (cache) {
@@ -194,30 +186,16 @@ export async function fit(options: FitOptions): Promise<FitResult> {
           const out = forward(teacher, x, false);
           for (const k of teacherKinds) t[k] = out[k]!;
         }
-        let report: tf.Tensor | undefined;
-        optimizer.minimize(
-          () => {
-            const s = forward(model, x, true);
-            const parts = terms.map((term) => term.compute(s, t, y));
-            const total = tf.addN(parts.map((p, i) => tf.mul(p, terms[i].weight))) as tf.Scalar;
-            const hits = tf.sum(tf.cast(tf.equal(tf.argMax(s.logits, 1), y), "float32"));
-            report = tf.keep(tf.stack([total, ...parts, hits]));
-            return total;
-          },
-          false,
-          variables,
-        );
-        return report!;
+        step = trainStep(model, terms, { x, y }, t, optimizer);
       });
-      const v = values.dataSync();
-      values.dispose();
-      for (let i = 0; i <= terms.length; i++) sums[i] += v[i];
-      correct += v[terms.length + 1];
+      terms.forEach((t, i) => (sums[i + 1] += step.parts[t.name]));
+      sums[0] += step.loss;
+      correct += step.correct;
       seen += indices.length;
-      if (!Number.isFinite(v[0])) {
-        const bad = terms.filter((_, i) => !Number.isFinite(v[i + 1])).map((t) => t.name);
+      if (!Number.isFinite(step.loss)) {
+        const bad = terms.filter((t) => !Number.isFinite(step.parts[t.name])).map((t) => t.name);
         throw new Error(
-          `loss became ${v[0]} at epoch ${epoch}, batch ${b + 1} (terms: ${
+          `loss became ${step.loss} at epoch ${epoch}, batch ${b + 1} (terms: ${
             bad.join(", ") || "total"
           }); ` +
             `lower the learning rate or check the inputs for NaN`,
@@ -228,7 +206,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
         epochs,
         batch: b + 1,
         batches: batches.length,
-        loss: v[0],
+        loss: step.loss,
         imagesPerSecond: seen / ((performance.now() - start) / 1000),
       });
       if (performance.now() - lastYield > YIELD_EVERY_MS) {

@@ -1,12 +1,12 @@
 /**
  * Adam whose step is one kernel call per variable where the engine has the
- * fused step (lib/ops/adam_step.ts) instead of about twelve, with bit-identical
+ * fused step (engine/ops/adam_step.ts) instead of about twelve, with bit-identical
  * results. State, saving, loading and serialisation are tfjs's AdamOptimizer's,
  * so checkpoints and `getWeights` are unchanged; on other backends, or for
  * non-float32 variables, the stock step runs.
  */
 import * as tf from "@tensorflow/tfjs";
-import { type AdamScalars, adamStep, hasFusedAdamStep } from "../ops/adam_step.ts";
+import { type AdamScalars, adamStep, hasFusedAdamStep } from "../backend.ts";
 
 interface Moment {
   originalName: string;

@@ -45,9 +45,51 @@ export function exerciseCellProblems(nb: NotebookJson, notebook: string): string
     if (got !== want) {
       problems.push(
         `${id}: the notebook's cell differs from the skeleton in lib/exercises/${id}/mod.ts, ` +
-          firstDifference(got, want),
+          `${firstDifference(got, want)}; \`deno task exercise-cells\` writes the skeleton in`,
       );
     }
   }
   return problems;
+}
+
+/** A cell source as nbformat stores it: lines, each but the last ending in a newline. */
+function sourceLines(source: string): string[] {
+  const lines = source.replace(/\n$/, "").split("\n");
+  return lines.map((line, i) => (i < lines.length - 1 ? `${line}\n` : line));
+}
+
+/** A `"source": [...]` array as the notebooks lay it out (cells sit three spaces deep). */
+function sourceJson(lines: readonly string[]): string {
+  return `"source": ${JSON.stringify(lines, null, 1).replaceAll("\n", "\n   ")}`;
+}
+
+/**
+ * The notebook's text with each of its exercise cells' sources replaced by the skeleton of the
+ * exercise module, every other byte as it was (outputs included), and the ids it changed. A
+ * notebook must already hold one cell per exercise: where it goes is the lesson's decision.
+ */
+export function writeExerciseCells(
+  notebookText: string,
+  notebook: string,
+): { text: string; changed: string[] } {
+  const nb = JSON.parse(notebookText) as NotebookJson;
+  let out = notebookText;
+  const changed: string[] = [];
+  for (const id of EXERCISE_IDS.filter((id) => EXERCISES[id].notebook === notebook)) {
+    const cells = nb.cells.filter((c) =>
+      c.cell_type === "code" && new RegExp(`answer\\(\\s*"${id}"`).test(text(c.source))
+    );
+    if (cells.length !== 1) {
+      throw new Error(`${id}: ${cells.length} cells call answer("${id}", …); add one by hand`);
+    }
+    const old = sourceJson(sourceLines(text(cells[0].source)));
+    const want = sourceJson(sourceLines(EXERCISES[id].cell.source));
+    if (old === want) continue;
+    if (out.split(old).length !== 2) {
+      throw new Error(`${id}: the cell's source is not laid out as nbformat writes it`);
+    }
+    out = out.replace(old, () => want);
+    changed.push(id);
+  }
+  return { text: out, changed };
 }

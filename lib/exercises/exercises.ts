@@ -3,6 +3,7 @@
  * `lib/exercises/<id>/`). Its `AnswerTypes` map drives both the checks' signatures and `answer`,
  * so a notebook cell that passes the wrong kind of answer fails to type-check.
  */
+import { EXERCISE_IDS, type ExerciseId } from "./ids.ts";
 import { exercise as softTargets } from "./01-soft-targets/mod.ts";
 import { exercise as temperatureQuiz } from "./01-temperature-quiz/mod.ts";
 import { exercise as mixedLoss } from "./01-mixed-loss/mod.ts";
@@ -17,8 +18,6 @@ import { exercise as ensembleTarget } from "./05-ensemble-target/mod.ts";
 import { exercise as float16Size } from "./06-float16-size/mod.ts";
 import { exercise as smallestClose } from "./06-smallest-close/mod.ts";
 
-// result.ts reads EXERCISES only when a check runs, so the import cycle through the exercise
-// modules (they import result.ts) is harmless.
 const DEFINITIONS = [
   softTargets,
   temperatureQuiz,
@@ -33,11 +32,15 @@ const DEFINITIONS = [
   ensembleTarget,
   float16Size,
   smallestClose,
-] as const;
+] as const satisfies readonly { id: ExerciseId }[];
 
 type Definition = typeof DEFINITIONS[number];
 
-export type ExerciseId = Definition["id"];
+// Every id has its module (the reverse is the `satisfies` above).
+const everyIdDefined: ExerciseId extends Definition["id"] ? true : never = true;
+void everyIdDefined;
+
+export type { ExerciseId };
 
 /** The learner's answer type of each exercise, by id. */
 export type AnswerTypes = { [D in Definition as D["id"]]: ReturnType<D["skeleton"]> };
@@ -47,7 +50,7 @@ export const EXERCISES = Object.fromEntries(DEFINITIONS.map((d) => [d.id, d])) a
   readonly [D in Definition as D["id"]]: D;
 };
 
-export const EXERCISE_IDS: readonly ExerciseId[] = DEFINITIONS.map((d) => d.id);
+export { EXERCISE_IDS };
 
 /** Throws on an id that is not an exercise (a typo in a notebook cell). */
 export function checkExerciseId(id: string): asserts id is ExerciseId {

@@ -4,7 +4,7 @@
  */
 import { inJupyterKernel, kernelDisplay, type MediaBundle } from "../notebook/kernel_output.ts";
 import { exerciseTitle } from "./define.ts";
-import type { ExerciseId } from "./exercises.ts";
+import type { ExerciseId } from "./ids.ts";
 
 /** The verdict of one check. */
 export interface CheckResult {

@@ -4,9 +4,9 @@
  * exception), reading its result, and formatting numbers for hints.
  */
 import * as tf from "@tensorflow/tfjs";
-import { softmaxWithTemperature } from "../charts/temperature.ts";
+import { softmax } from "../softmax.ts";
 import { createRng } from "../random.ts";
-import type { ExerciseId } from "./exercises.ts";
+import type { ExerciseId } from "./ids.ts";
 import { checkFailed, type CheckResult } from "./result.ts";
 
 /** A learner value read into plain data, or why it could not be. */
@@ -174,7 +174,7 @@ export function normalMatrix(rows: number, cols: number, seed: number, scale = 1
 
 /** Row-wise numerically stable softmax of plain numbers. */
 export function softmaxRows(m: number[][]): number[][] {
-  return m.map((row) => softmaxWithTemperature(row, 1));
+  return m.map((row) => softmax(row));
 }
 
 export const mapMatrix = (m: number[][], f: (v: number, i: number, j: number) => number) =>

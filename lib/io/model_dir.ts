@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 // Every custom layer must be registered before a saved model that uses one can be read back.
 import "../models/custom_layers.ts";
-import { writeDirAtomic } from "./safe_write.ts";
+import { writeDirAtomic } from "../fs/safe_write.ts";
 import { encodeWeights, manifestBytes, WEIGHT_FORMATS, type WeightFormat } from "./quantise.ts";
 
 const MODEL_JSON = "model.json";
@@ -26,7 +26,7 @@ async function sha256(bytes: Uint8Array): Promise<string> {
 }
 
 /**
- * Writes `model` to `dir` atomically (lib/io/safe_write.ts): an interrupted save never leaves a
+ * Writes `model` to `dir` atomically (lib/fs/safe_write.ts): an interrupted save never leaves a
  * half-written model that loads. `weights: "float16" | "uint8"` stores the float weights
  * quantised in tfjs' manifest format. model.json also records the weights file's SHA-256
  * (`weightsSha256`, which tfjs ignores), so a file damaged in place is caught by `loadModel`.

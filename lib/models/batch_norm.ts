@@ -1,6 +1,6 @@
 /**
  * Batch normalisation over the last (channel) axis with PyTorch's defaults,
- * as a layer. In training it runs the batch-norm op of lib/ops (fused kernels
+ * as a layer. In training it runs the batch-norm op of engine/ops (fused kernels
  * where the engine has them, tfjs's moments + batchNorm elsewhere); at
  * inference it uses the moving statistics. Weights,
  * their order and names, and the moving-average update are those of
@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type Initializer } from "./init.ts";
 import { channelCount, type LayerVariable } from "./layer_shape.ts";
-import { batchNormTrain } from "../ops/batch_norm_train.ts";
+import { batchNormTrain } from "../backend.ts";
 
 export interface BatchNormArgs {
   /** Weight of the old moving statistics per step: PyTorch's momentum 0.1 is 0.9 here. */

@@ -1,6 +1,6 @@
 /**
  * A stride-1 "same" 2-D convolution with bias, as a layer that trains
- * through conv2d and add (lib/ops/conv2d_bias.ts: one native kernel where the
+ * through conv2d and add (engine/ops/conv2d_bias.ts: one native kernel where the
  * native layer runs, the same numbers). tf.layers.conv2d with a linear
  * activation trains through the fused conv op, whose gradient computes the
  * input gradient eagerly — for a model's first convolution that is a full
@@ -11,7 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type Initializer } from "./init.ts";
 import { channelCount, firstInputShape, type LayerVariable } from "./layer_shape.ts";
-import { conv2dBias } from "../ops/conv2d_bias.ts";
+import { conv2dBias } from "../backend.ts";
 
 export interface SameConv2DArgs {
   filters: number;

@@ -10,3 +10,4 @@ export { type MlpOptions, tabularStudent, tabularTeacher } from "./tabular_mlp.t
 export { type CifarCnnOptions, cifarDeepNN, cifarLightNN, hintRegressor } from "./cifar_cnn.ts";
 export { kerasCnnTeacher, type KerasMnistOptions, mlpStudent } from "./keras_mnist.ts";
 export { MeanProbabilityLogits, teacherEnsemble } from "./ensemble.ts";
+export { firstConvKernelNorm, largestWeightDifference } from "./weights.ts";

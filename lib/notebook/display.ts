@@ -98,6 +98,11 @@ export async function showChart(spec: ChartSpec, options: ShowChartOptions = {})
 // ---------------------------------------------------------------------------------------------
 // Tables
 
+/** A fraction as a percentage with two decimals: 0.99034 → "99.03 %"; "–" for NaN. */
+export function percent(fraction: number): string {
+  return Number.isFinite(fraction) ? `${(100 * fraction).toFixed(2)} %` : "–";
+}
+
 export interface TableColumn {
   /** Property of the row objects. */
   key: string;
@@ -109,6 +114,8 @@ export interface TableColumn {
 
 export interface ShowTableOptions {
   title?: string;
+  /** Columns holding fractions, shown as percentages (`percent`). */
+  percentColumns?: readonly string[];
   /** Rows printed in text/plain (HTML shows all); default 50. */
   maxTextRows?: number;
 }
@@ -128,8 +135,10 @@ export function tableBundle(
   columns?: (string | TableColumn)[],
   options: ShowTableOptions = {},
 ): MediaBundle {
+  const asPercent = new Set(options.percentColumns);
   const cols: TableColumn[] = (columns ?? [...new Set(rows.flatMap((r) => Object.keys(r)))])
-    .map((c) => (typeof c === "string" ? { key: c } : c));
+    .map((c) => (typeof c === "string" ? { key: c } : c))
+    .map((c) => asPercent.has(c.key) ? { format: (v) => percent(v as number), ...c } : c);
   const header = cols.map((c) => c.label ?? c.key);
   const cells = rows.map((r) => cols.map((c) => cellString(r[c.key], c)));
   const numeric = cols.map((c) =>
@@ -195,6 +204,21 @@ export async function showTable(
     return;
   }
   await kernelDisplay(bundle, { raw: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text
+
+/**
+ * Show markdown the run wrote (a result sentence with its numbers): rendered in the kernel, the
+ * text itself on stdout elsewhere.
+ */
+export async function showMarkdown(markdown: string): Promise<void> {
+  if (!inJupyterKernel()) {
+    console.log(markdown);
+    return;
+  }
+  await kernelDisplay({ "text/markdown": markdown, "text/plain": markdown }, { raw: true });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,13 +5,8 @@
 import { type BackendChoice, describeBackend } from "../backend.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { fit, type FitOptions, type FitResult } from "../distill/fit.ts";
-import { progressBar, showTable } from "./display.ts";
+import { percent, progressBar, showTable } from "./display.ts";
 import { profileName } from "./profile.ts";
-
-/** A fraction as a percentage with two decimals: 0.99034 → "99.03 %". */
-export function percent(fraction: number): string {
-  return Number.isFinite(fraction) ? `${(100 * fraction).toFixed(2)} %` : "–";
-}
 
 /** The run's backend, profile and data, so every output says what produced it. */
 export async function showRunInfo(backend: BackendChoice, datasets: Dataset[]): Promise<void> {
@@ -58,4 +53,18 @@ export async function fitWithProgress(label: string, options: FitOptions): Promi
       `${last.imagesPerSecond.toFixed(0)} img/s`,
   );
   return result;
+}
+
+/** The lines a training log prints: each evaluated epoch's loss and accuracies. */
+export async function showTrainingLog(history: FitResult["history"], title: string) {
+  await showTable(
+    history.filter((r) => r.testAccuracy !== undefined).map((r) => ({
+      epoch: r.epoch,
+      "mean batch loss": r.loss.toFixed(4),
+      "train accuracy": percent(r.trainAccuracy),
+      "test accuracy": percent(r.testAccuracy!),
+    })),
+    undefined,
+    { title },
+  );
 }

@@ -24,6 +24,16 @@ export interface Latency {
   readonly calls: number;
 }
 
+/** Median and 90th percentile of call times in milliseconds (at least one). */
+export function latencyOf(times: readonly number[]): Latency {
+  const sorted = times.slice().sort((a, b) => a - b);
+  return {
+    medianMs: median(times),
+    p90Ms: sorted[Math.min(sorted.length - 1, Math.floor(0.9 * sorted.length))],
+    calls: times.length,
+  };
+}
+
 /** The input shape a model takes, without the batch axis. */
 function sampleShape(model: tf.LayersModel): number[] {
   const shape = model.inputs[0].shape.slice(1);
@@ -54,12 +64,7 @@ export function latencyBatch1(model: tf.LayersModel, options: LatencyOptions = {
       predictOnce(model, x);
       times.push(performance.now() - t0);
     }
-    const sorted = times.slice().sort((a, b) => a - b);
-    return {
-      medianMs: median(times),
-      p90Ms: sorted[Math.min(sorted.length - 1, Math.floor(0.9 * sorted.length))],
-      calls,
-    };
+    return latencyOf(times);
   } finally {
     x.dispose();
   }

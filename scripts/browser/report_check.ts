@@ -13,6 +13,7 @@
  * this module's scope.
  */
 import { basename, isAbsolute, join } from "node:path";
+import { softmax } from "../../lib/softmax.ts";
 import type { Page } from "./cdp.ts";
 
 /** The MIME type of a chart's spec in a notebook output (lib/charts/spec.ts's VEGA_LITE_MIME). */
@@ -259,21 +260,12 @@ function pageTooltip(): string | null {
 
 // ---- the checks ----
 
-/** softmax(z / T) with the max subtracted, as lib/charts/temperature.ts computes it. */
-export function softmaxAt(logits: number[], T: number): number[] {
-  const scaled = logits.map((z) => z / T);
-  const max = Math.max(...scaled);
-  const exps = scaled.map((s) => Math.exp(s - max));
-  const sum = exps.reduce((a, b) => a + b, 0);
-  return exps.map((e) => e / sum);
-}
-
 function softmaxError(at: BarsAt): number {
   const byImage = new Map<string, { logit: number; probability: number }[]>();
   for (const b of at.bars) byImage.set(b.example, [...(byImage.get(b.example) ?? []), b]);
   let worst = 0;
   for (const bars of byImage.values()) {
-    const want = softmaxAt(bars.map((b) => b.logit), at.T);
+    const want = softmax(bars.map((b) => b.logit), at.T);
     bars.forEach((b, i) => (worst = Math.max(worst, Math.abs(b.probability - want[i]))));
   }
   return worst;

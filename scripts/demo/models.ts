@@ -1,9 +1,10 @@
 /**
  * The two models the demo page runs: notebook 01's MNIST CNN teacher and its one-convolution
  * student distilled from it, saved by lib/io as the browser will fetch them (teacher float32,
- * student uint8: the shipped form), with a demo.json saying how pixels become input. Reuses a
- * directory that already holds them; otherwise trains both on a small budget (about a minute on
- * two cores), enough for a demo, not the lesson's recipe.
+ * student uint8: the shipped form), the student also as an int8 ONNX file for ONNX Runtime Web,
+ * with a demo.json saying how pixels become input. Reuses a directory that already holds them;
+ * otherwise trains both on a small budget (about a minute on two cores), enough for a demo, not
+ * the lesson's recipe.
  */
 import { join } from "node:path";
 import { ensureBackend } from "../../lib/backend.ts";
@@ -13,9 +14,11 @@ import { evaluateAccuracy } from "../../lib/distill/evaluate.ts";
 import { fit } from "../../lib/distill/fit.ts";
 import { hardLabels, klDivergence } from "../../lib/distill/terms.ts";
 import { saveModel } from "../../lib/io/model_dir.ts";
-import { exists, writeFileAtomic } from "../../lib/io/safe_write.ts";
+import { exists, writeFileAtomic } from "../../lib/fs/safe_write.ts";
 import type { WeightFormat } from "../../lib/io/quantise.ts";
 import { mnistStudent, mnistTeacher } from "../../lib/models/mod.ts";
+import { exportOnnx } from "../../lib/ship/onnx/export.ts";
+import type { OnnxWeightFormat } from "../../lib/ship/onnx/graph.ts";
 
 /** One model as demo.json lists it. */
 export interface DemoModel {
@@ -28,11 +31,22 @@ export interface DemoModel {
   readonly testAccuracy: number;
 }
 
+/** A model the page also runs with ONNX Runtime Web (exportOnnx's file). */
+export interface DemoOnnxModel {
+  /** The tfjs model of demo.json's `models` it was exported from. */
+  readonly name: "student";
+  /** The .onnx file under the models directory. */
+  readonly path: string;
+  readonly format: OnnxWeightFormat;
+  readonly bytes: number;
+}
+
 /** demo.json: what the page needs besides the model files. */
 export interface DemoManifest {
   /** x' = x · scale for 0–255 pixels (MNIST_UNIT_SCALE). */
   readonly pixelScale: number;
   readonly models: readonly DemoModel[];
+  readonly onnx: readonly DemoOnnxModel[];
   readonly trainImages: number;
   readonly testImages: number;
 }
@@ -66,8 +80,12 @@ export async function prepareDemoModels(options: PrepareOptions = {}): Promise<D
   } = options;
   const manifestPath = join(dir, "demo.json");
   if (!retrain && await exists(manifestPath)) {
-    log(`demo: reusing the models in ${dir} (--retrain trains them again)`);
-    return JSON.parse(await Deno.readTextFile(manifestPath));
+    const saved: DemoManifest = JSON.parse(await Deno.readTextFile(manifestPath));
+    if (saved.onnx) {
+      log(`demo: reusing the models in ${dir} (--retrain trains them again)`);
+      return saved;
+    }
+    log(`demo: the models in ${dir} predate the ONNX file; training them again`);
   }
   await ensureBackend();
   const [trainAll, testAll] = await Promise.all([loadMnist("train"), loadMnist("test")]);
@@ -87,6 +105,15 @@ export async function prepareDemoModels(options: PrepareOptions = {}): Promise<D
     batchSize: 100,
     seed: 4,
   });
+  // The student's ONNX file, exported from the trained model itself (int8 as the tfjs copy is
+  // uint8: the shipped form in both runtimes).
+  const onnxFile = await exportOnnx(student, join(dir, "student.onnx"), {
+    weights: "int8",
+    outputs: ["logits"],
+  });
+  const onnx: DemoOnnxModel[] = [
+    { name: "student", path: "student.onnx", format: "int8", bytes: onnxFile.bytes },
+  ];
   const models: DemoModel[] = [];
   for (
     const [name, model, format] of [
@@ -104,8 +131,11 @@ export async function prepareDemoModels(options: PrepareOptions = {}): Promise<D
     });
     model.dispose();
   }
-  const manifest: DemoManifest = { pixelScale: 1 / 255, models, trainImages, testImages };
+  const manifest: DemoManifest = { pixelScale: 1 / 255, models, onnx, trainImages, testImages };
   await writeFileAtomic(manifestPath, JSON.stringify(manifest, null, 2));
-  log(`demo: saved ${models.map((m) => `${m.name} (${m.format}, ${m.weightsBytes} B)`)} in ${dir}`);
+  log(
+    `demo: saved ${models.map((m) => `${m.name} (${m.format}, ${m.weightsBytes} B)`)} and ` +
+      `${onnx.map((m) => `${m.path} (${m.format}, ${m.bytes} B)`)} in ${dir}`,
+  );
   return manifest;
 }

@@ -1,6 +1,10 @@
 // The drawing page: a 280×280 canvas read as 28×28 (each pixel the mean of a 10×10 block, as
-// MNIST's white-on-black digits), classified by every model in demo.json on each stroke.
-/* global tf */
+// MNIST's white-on-black digits), classified on each stroke by every model in demo.json: in
+// TensorFlow.js, and the ONNX files in ONNX Runtime Web (its wasm build, served from /ort/).
+/* global tf, ort */
+ort.env.wasm.wasmPaths = "/ort/";
+// Threads need a cross-origin-isolated page (SharedArrayBuffer); this one is not, so one thread.
+ort.env.wasm.numThreads = 1;
 const pad = document.getElementById("pad");
 const ctx = pad.getContext("2d", { willReadFrequently: true });
 const statusLine = document.getElementById("status");
@@ -37,41 +41,92 @@ function drawPixels(pixels) {
 
 let manifest;
 const loaded = [];
+const sessions = [];
 
-function panel(m) {
+function panel(title, meta) {
   const div = document.createElement("div");
   div.className = "model";
-  div.innerHTML = `<h2>${m.name}</h2><div class="meta">${m.format} weights, ` +
-    `${(m.weightsBytes / 1024).toFixed(1)} KiB, ${(100 * m.testAccuracy).toFixed(2)} % on ` +
-    `${manifest.testImages} test digits</div><div class="guess">–</div>` +
+  div.innerHTML = `<h2>${title}</h2><div class="meta">${meta}</div><div class="guess">–</div>` +
     `<div class="latency meta"></div><div class="probs"></div>`;
   document.getElementById("models").append(div);
   return div;
 }
 
-/** Runs every model on the canvas; returns { name, predicted, probabilities, ms } for each. */
-function classify() {
+/** Shows one model's probabilities and time in its panel; returns the predicted class. */
+function show(div, probs, ms) {
+  let predicted = 0;
+  for (let c = 1; c < probs.length; c++) if (probs[c] > probs[predicted]) predicted = c;
+  div.querySelector(".guess").textContent = String(predicted);
+  div.querySelector(".latency").textContent = `${ms.toFixed(2)} ms for this prediction`;
+  div.querySelector(".probs").innerHTML = Array.from(
+    probs,
+    (p, c) =>
+      `<div class="row${c === predicted ? " top" : ""}"><span>${c}</span>` +
+      `<span class="bar" style="width:${(p * 200).toFixed(1)}px"></span>` +
+      `<span>${(100 * p).toFixed(1)} %</span></div>`,
+  ).join("");
+  return predicted;
+}
+
+function softmax(logits) {
+  const max = Math.max(...logits);
+  const e = Array.from(logits, (v) => Math.exp(v - max));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / sum);
+}
+
+/**
+ * Runs every model on the canvas; returns { name, runtime, predicted, probabilities, ms } for
+ * each, the tfjs models first.
+ */
+async function classify() {
   const pixels = readPixels();
-  return loaded.map(({ meta, model, div }) => {
+  const results = loaded.map(({ meta, model, div }) => {
     const t0 = performance.now();
     const probs = tf.tidy(() => {
       const x = tf.tensor4d(pixels, [1, SIDE, SIDE, 1]).mul(manifest.pixelScale);
       return tf.softmax(model.predict(x)).dataSync();
     });
     const ms = performance.now() - t0;
-    let predicted = 0;
-    for (let c = 1; c < probs.length; c++) if (probs[c] > probs[predicted]) predicted = c;
-    div.querySelector(".guess").textContent = String(predicted);
-    div.querySelector(".latency").textContent = `${ms.toFixed(2)} ms for this prediction`;
-    div.querySelector(".probs").innerHTML = Array.from(
-      probs,
-      (p, c) =>
-        `<div class="row${c === predicted ? " top" : ""}"><span>${c}</span>` +
-        `<span class="bar" style="width:${(p * 200).toFixed(1)}px"></span>` +
-        `<span>${(100 * p).toFixed(1)} %</span></div>`,
-    ).join("");
-    return { name: meta.name, predicted, probabilities: Array.from(probs), ms };
+    const predicted = show(div, probs, ms);
+    return { name: meta.name, runtime: "TensorFlow.js", predicted, probabilities: [...probs], ms };
   });
+  for (const { meta, session, div } of sessions) {
+    const x = new ort.Tensor(
+      "float32",
+      pixels.map((v) => v * manifest.pixelScale),
+      [1, SIDE, SIDE, 1],
+    );
+    const t0 = performance.now();
+    const out = await session.run({ [session.inputNames[0]]: x });
+    const probs = softmax(out[session.outputNames[0]].data);
+    const ms = performance.now() - t0;
+    const predicted = show(div, probs, ms);
+    results.push({
+      name: meta.name,
+      runtime: "ONNX Runtime Web",
+      predicted,
+      probabilities: probs,
+      ms,
+    });
+  }
+  return results;
+}
+
+// Strokes arrive faster than an ONNX run ends: one run at a time, then one more for the latest.
+let running = false;
+let again = false;
+async function reclassify() {
+  if (running) {
+    again = true;
+    return;
+  }
+  running = true;
+  do {
+    again = false;
+    await classify();
+  } while (again);
+  running = false;
 }
 
 async function start() {
@@ -79,10 +134,22 @@ async function start() {
   manifest = await (await fetch("/models/demo.json")).json();
   for (const meta of manifest.models) {
     const model = await tf.loadLayersModel(`/models/${meta.path}/model.json`);
-    loaded.push({ meta, model, div: panel(meta) });
+    const about =
+      `TensorFlow.js · ${meta.format} weights, ${(meta.weightsBytes / 1024).toFixed(1)} ` +
+      `KiB, ${(100 * meta.testAccuracy).toFixed(2)} % on ${manifest.testImages} test digits`;
+    loaded.push({ meta, model, div: panel(meta.name, about) });
   }
-  statusLine.textContent = `ready (tfjs ${tf.version.tfjs}, backend ${tf.getBackend()})`;
-  classify();
+  for (const meta of manifest.onnx) {
+    const session = await ort.InferenceSession.create(`/models/${meta.path}`, {
+      executionProviders: ["wasm"],
+    });
+    const about = `ONNX Runtime Web (wasm) · ${meta.format} ONNX file, ` +
+      `${(meta.bytes / 1024).toFixed(1)} KiB`;
+    sessions.push({ meta, session, div: panel(`${meta.name} · ONNX`, about) });
+  }
+  statusLine.textContent = `ready (tfjs ${tf.version.tfjs}, backend ${tf.getBackend()}; ` +
+    `ONNX Runtime Web ${ort.env.versions.web})`;
+  await classify();
 }
 
 let drawing = false;
@@ -103,12 +170,15 @@ pad.addEventListener("pointerdown", (e) => {
 pad.addEventListener("pointermove", (e) => {
   if (!drawing) return;
   stroke(e);
-  if (loaded.length) classify();
+  if (loaded.length) reclassify();
 });
-globalThis.addEventListener("pointerup", () => drawing = false);
+globalThis.addEventListener("pointerup", () => {
+  if (drawing && loaded.length) reclassify();
+  drawing = false;
+});
 document.getElementById("clear").addEventListener("click", () => {
   clearPad();
-  if (loaded.length) classify();
+  if (loaded.length) reclassify();
 });
 
 // For scripted checks (the browser test): wait for `ready`, draw, classify.

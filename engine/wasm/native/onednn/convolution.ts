@@ -1,0 +1,291 @@
+/**
+ * Convolutions on oneDNN: forward (with an optional bias and fused ReLU) and
+ * both gradients, activations NHWC and filters HWIO as tfjs holds them. The
+ * primitive descriptor lets oneDNN pick the weights layout its fastest (jit)
+ * implementation wants, with a cached reorder between that layout and HWIO,
+ * since the filters change every training step and live in the caller's
+ * memory; activations stay NHWC so they are read and written where they lie.
+ */
+import { AlgKind, Arg, check, dims, FormatTag, PropKind, Query, SIZEOF } from "../onednn_ffi.ts";
+import { type Builder, type Handle, pointerOf } from "./builder.ts";
+import type { PrimitiveCache } from "./cache.ts";
+import { checkWindow, expectLength } from "./checks.ts";
+
+/** A 2-D convolution's geometry, named as tfjs's Conv2DInfo names it (pads spelled out). */
+export interface Conv2DParams {
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  outChannels: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  padTop: number;
+  padLeft: number;
+  padBottom: number;
+  padRight: number;
+  /** tfjs's dilation: 1 means none (oneDNN counts from 0). */
+  dilationHeight: number;
+  dilationWidth: number;
+}
+
+/** The fields of tfjs's `backend_util.Conv2DInfo` that `Conv2DParams` is made from. */
+export interface Conv2DInfoLike {
+  batchSize: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  outChannels: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  dilationHeight: number;
+  dilationWidth: number;
+  padInfo: { top: number; left: number; bottom: number; right: number };
+}
+
+/**
+ * The geometry of a tfjs Conv2DInfo, field by field so that the info's other
+ * fields stay behind. The kernels assume tfjs's default channelsLast data
+ * format; the caller checks `dataFormat`.
+ */
+export function conv2DParams(info: Conv2DInfoLike): Conv2DParams {
+  const { padInfo: pad } = info;
+  return {
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: info.outChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    padTop: pad.top,
+    padLeft: pad.left,
+    padBottom: pad.bottom,
+    padRight: pad.right,
+    dilationHeight: info.dilationHeight,
+    dilationWidth: info.dilationWidth,
+  };
+}
+
+function checkConv(p: Conv2DParams): void {
+  checkWindow("conv2d", p, "filter", { height: p.dilationHeight, width: p.dilationWidth });
+}
+
+function convShape(p: Conv2DParams): string {
+  return `${p.batch}x${p.inHeight}x${p.inWidth}x${p.inChannels} ` +
+    `${p.filterHeight}x${p.filterWidth} s${p.strideHeight},${p.strideWidth} ` +
+    `p${p.padTop},${p.padLeft},${p.padBottom},${p.padRight} ` +
+    `d${p.dilationHeight},${p.dilationWidth} →${p.outChannels} (${p.outHeight}x${p.outWidth})`;
+}
+
+function checkConvViews(
+  p: Conv2DParams,
+  views: { x: Float32Array; filter: Float32Array; y: Float32Array },
+): void {
+  checkConv(p);
+  expectLength("x", views.x, p.batch * p.inHeight * p.inWidth * p.inChannels);
+  expectLength(
+    "filter",
+    views.filter,
+    p.filterHeight * p.filterWidth * p.inChannels * p.outChannels,
+  );
+  expectLength("y", views.y, p.batch * p.outHeight * p.outWidth * p.outChannels);
+}
+
+function convGeometry(p: Conv2DParams) {
+  return {
+    weights: [p.outChannels, p.inChannels, p.filterHeight, p.filterWidth],
+    strides: dims([p.strideHeight, p.strideWidth]),
+    dilates: dims([p.dilationHeight - 1, p.dilationWidth - 1]),
+    padL: dims([p.padTop, p.padLeft]),
+    padR: dims([p.padBottom, p.padRight]),
+  };
+}
+
+/** The forward descriptor a backward one must be created against (kept alive with it). */
+function forwardHint(
+  b: Builder,
+  p: Conv2DParams,
+  src: Uint8Array,
+  weights: Uint8Array,
+  bias: Uint8Array | undefined,
+  dst: Uint8Array,
+): Handle {
+  const g = convGeometry(p);
+  const desc = new Uint8Array(SIZEOF.convolutionDesc);
+  check(
+    "dnnl_dilated_convolution_forward_desc_init (hint)",
+    b.s.dnnl_dilated_convolution_forward_desc_init(
+      desc,
+      PropKind.forwardTraining,
+      AlgKind.convolutionDirect,
+      src,
+      weights,
+      bias ? pointerOf(bias) : null,
+      dst,
+      g.strides,
+      g.dilates,
+      g.padL,
+      g.padR,
+    ),
+  );
+  return b.primitiveDesc("convolution forward hint", desc, null, null);
+}
+
+/**
+ * y = x ⊛ filter (+ bias) (then ReLU when `options.relu`): x NHWC
+ * [batch, inHeight, inWidth, inChannels], filter HWIO, bias [outChannels],
+ * y NHWC [batch, outHeight, outWidth, outChannels].
+ */
+export function conv2dForward(
+  cache: PrimitiveCache,
+  p: Conv2DParams,
+  x: Float32Array,
+  filter: Float32Array,
+  bias: Float32Array | undefined,
+  y: Float32Array,
+  options: { relu?: boolean } = {},
+): void {
+  checkConvViews(p, { x, filter, y });
+  if (bias) expectLength("bias", bias, p.outChannels);
+  const relu = options.relu ?? false;
+  const shape = `${convShape(p)}${bias ? " +bias" : ""}${relu ? " +relu" : ""}`;
+  const entry = cache.entry("conv2dForward", shape, (b) => {
+    const g = convGeometry(p);
+    const src = b.md([p.batch, p.inChannels, p.inHeight, p.inWidth], FormatTag.nhwc);
+    const weightsAny = b.md(g.weights, FormatTag.any);
+    const biasMd = bias ? b.md([p.outChannels], FormatTag.a) : undefined;
+    const dst = b.md([p.batch, p.outChannels, p.outHeight, p.outWidth], FormatTag.nhwc);
+    const desc = new Uint8Array(SIZEOF.convolutionDesc);
+    check(
+      "dnnl_dilated_convolution_forward_desc_init",
+      b.s.dnnl_dilated_convolution_forward_desc_init(
+        desc,
+        PropKind.forwardTraining,
+        AlgKind.convolutionDirect,
+        src,
+        weightsAny,
+        biasMd ? pointerOf(biasMd) : null,
+        dst,
+        g.strides,
+        g.dilates,
+        g.padL,
+        g.padR,
+      ),
+    );
+    const pd = b.primitiveDesc("convolution forward", desc, b.attr(relu), null);
+    const xMem = b.userMemory(src);
+    const w = b.weights(b.md(g.weights, FormatTag.hwio), b.query(pd, Query.weightsMd), "in");
+    const args: [number, Handle][] = [[Arg.src, xMem], [Arg.weights, w]];
+    if (biasMd) args.push([Arg.bias, b.userMemory(biasMd)]);
+    args.push([Arg.dst, b.userMemory(dst)]);
+    b.execute(pd, args);
+  });
+  cache.run(entry, bias ? [x, filter, bias, y] : [x, filter, y]);
+}
+
+/** dx = the gradient of conv2dForward's x, given dy (NHWC) and the HWIO filter. */
+export function conv2dBackwardData(
+  cache: PrimitiveCache,
+  p: Conv2DParams,
+  dy: Float32Array,
+  filter: Float32Array,
+  dx: Float32Array,
+): void {
+  checkConvViews(p, { x: dx, filter, y: dy });
+  const entry = cache.entry("conv2dBackwardData", convShape(p), (b) => {
+    const g = convGeometry(p);
+    const src = b.md([p.batch, p.inChannels, p.inHeight, p.inWidth], FormatTag.nhwc);
+    const weightsAny = b.md(g.weights, FormatTag.any);
+    const dst = b.md([p.batch, p.outChannels, p.outHeight, p.outWidth], FormatTag.nhwc);
+    const hint = forwardHint(b, p, src, weightsAny, undefined, dst);
+    const desc = new Uint8Array(SIZEOF.convolutionDesc);
+    check(
+      "dnnl_dilated_convolution_backward_data_desc_init",
+      b.s.dnnl_dilated_convolution_backward_data_desc_init(
+        desc,
+        AlgKind.convolutionDirect,
+        src,
+        weightsAny,
+        dst,
+        g.strides,
+        g.dilates,
+        g.padL,
+        g.padR,
+      ),
+    );
+    const pd = b.primitiveDesc("convolution backward data", desc, b.attr(false), hint);
+    const dyMem = b.userMemory(dst);
+    const w = b.weights(b.md(g.weights, FormatTag.hwio), b.query(pd, Query.weightsMd), "in");
+    b.execute(pd, [[Arg.diffDst, dyMem], [Arg.weights, w], [Arg.diffSrc, b.userMemory(src)]]);
+  });
+  cache.run(entry, [dy, filter, dx]);
+}
+
+/**
+ * dFilter (HWIO) = the gradient of conv2dForward's filter, given x and dy;
+ * with `dBias`, also the bias gradient (dy summed over batch and space).
+ */
+export function conv2dBackwardFilter(
+  cache: PrimitiveCache,
+  p: Conv2DParams,
+  x: Float32Array,
+  dy: Float32Array,
+  dFilter: Float32Array,
+  dBias?: Float32Array,
+): void {
+  checkConvViews(p, { x, filter: dFilter, y: dy });
+  if (dBias) expectLength("dBias", dBias, p.outChannels);
+  const shape = `${convShape(p)}${dBias ? " +bias" : ""}`;
+  const entry = cache.entry("conv2dBackwardFilter", shape, (b) => {
+    const g = convGeometry(p);
+    const src = b.md([p.batch, p.inChannels, p.inHeight, p.inWidth], FormatTag.nhwc);
+    const weightsAny = b.md(g.weights, FormatTag.any);
+    const biasMd = dBias ? b.md([p.outChannels], FormatTag.a) : undefined;
+    const dst = b.md([p.batch, p.outChannels, p.outHeight, p.outWidth], FormatTag.nhwc);
+    const hint = forwardHint(b, p, src, weightsAny, biasMd, dst);
+    const desc = new Uint8Array(SIZEOF.convolutionDesc);
+    check(
+      "dnnl_dilated_convolution_backward_weights_desc_init",
+      b.s.dnnl_dilated_convolution_backward_weights_desc_init(
+        desc,
+        AlgKind.convolutionDirect,
+        src,
+        weightsAny,
+        biasMd ? pointerOf(biasMd) : null,
+        dst,
+        g.strides,
+        g.dilates,
+        g.padL,
+        g.padR,
+      ),
+    );
+    const pd = b.primitiveDesc("convolution backward weights", desc, b.attr(false), hint);
+    const xMem = b.userMemory(src);
+    const dyMem = b.userMemory(dst);
+    const dw = b.weights(
+      b.md(g.weights, FormatTag.hwio),
+      b.query(pd, Query.diffWeightsMd),
+      "out",
+    );
+    const args: [number, Handle][] = [[Arg.src, xMem], [Arg.diffDst, dyMem], [
+      Arg.diffWeights,
+      dw,
+    ]];
+    if (biasMd) args.push([Arg.diffBias, b.userMemory(biasMd)]);
+    b.execute(pd, args);
+  });
+  cache.run(entry, dBias ? [x, dy, dFilter, dBias] : [x, dy, dFilter]);
+}
