@@ -20,6 +20,8 @@ export type { BackendName } from "./engine.ts";
 // The wasm engine itself is loaded by the first selection (wasm/load.ts), not by this import.
 export type { NativeLayerInfo } from "./wasm/engine.ts";
 export { nativeLayerInfo, withoutNativeKernels } from "./wasm/load.ts";
+// Whether oneDNN loads, without starting an engine: the lessons' setup asks before any run.
+export { loadOneDnn, type LoadResult, nativeRequestFromEnv } from "./wasm/native/loader.ts";
 export { MAX_WASM_THREADS, wasmThreadsUnsupportedReason } from "./wasm/threads_request.ts";
 export { findInstalledTfjsNode, type InstalledTfjsNode } from "./tensorflow.ts";
 export * from "./ops/mod.ts";

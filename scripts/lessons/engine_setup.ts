@@ -9,7 +9,7 @@
  * `chooseEngineRoute` decides from injected probes only (tests stub them, e.g. a missing oneDNN on
  * a machine that has it); `setUpEngine` carries the route out.
  */
-import { loadOneDnn, nativeRequestFromEnv } from "../../lib/engines/native/loader.ts";
+import { loadOneDnn, nativeRequestFromEnv } from "@kd/engine";
 import { type AptProbes, machineAptProbes, runCommand, type Runner } from "../jupyter_setup.ts";
 
 /** Debian's (and Ubuntu's) package of oneDNN 2. */
