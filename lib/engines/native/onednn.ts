@@ -25,7 +25,7 @@ import {
   dims,
   EngineKind,
   FormatTag,
-  MEMORY_ALLOCATE,
+  memoryAllocate,
   NormalizationFlags,
   type OneDnnSymbols,
   PropKind,
@@ -483,7 +483,7 @@ class Builder {
   weights(hwio: Uint8Array, wanted: Handle, direction: "in" | "out"): Handle {
     const user = this.userMemory(hwio);
     if (this.s.dnnl_memory_desc_equal(pointerOf(hwio), wanted) === 1) return user;
-    const inner = this.#memory(wanted, MEMORY_ALLOCATE);
+    const inner = this.#memory(wanted, memoryAllocate());
     const [from, to] = direction === "in" ? [pointerOf(hwio), wanted] : [wanted, pointerOf(hwio)];
     const s = this.s;
     const pd = this.owned.add(
@@ -1201,7 +1201,7 @@ export class OneDnnKernels {
     const memory = owned.add(
       created(
         "dnnl_memory_create (scratchpad)",
-        (out) => s.dnnl_memory_create(out, pointerOf(md), this.#engine, MEMORY_ALLOCATE),
+        (out) => s.dnnl_memory_create(out, pointerOf(md), this.#engine, memoryAllocate()),
       ),
       (h) => s.dnnl_memory_destroy(h),
     );
