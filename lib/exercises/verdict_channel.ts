@@ -35,13 +35,13 @@ function isVerdict(v: unknown): v is SentVerdict {
     (r.hint === undefined || typeof r.hint === "string");
 }
 
-/** What a channel file holds: the last verdict per exercise, and how many lines were not verdicts. */
+/** What a channel file holds: the last verdict per exercise; how many lines were not verdicts. */
 export interface ReceivedVerdicts {
   readonly verdicts: ReadonlyMap<string, SentVerdict>;
   readonly rejectedLines: number;
 }
 
-/** Reads a channel file's text; a verdict shown twice counts as its last showing, like a re-run cell. */
+/** Reads a channel file's text; an exercise shown twice counts its last verdict, like a re-run. */
 export function readVerdicts(text: string): ReceivedVerdicts {
   const verdicts = new Map<string, SentVerdict>();
   let rejectedLines = 0;

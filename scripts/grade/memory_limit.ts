@@ -56,7 +56,7 @@ async function ownHierarchies(): Promise<Hierarchy[]> {
   if (!cgroups || !mounts) return [];
   const found: Hierarchy[] = [];
   for (const line of mounts.split("\n")) {
-    // mountinfo: id parent major:minor root mountpoint options [optional fields] - type source super
+    // A mountinfo line: id parent dev root mountpoint options [optional] - type source super
     const [left, right] = line.split(" - ");
     if (!right) continue;
     const fields = left.split(" ");

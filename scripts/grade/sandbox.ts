@@ -1,12 +1,12 @@
 /**
  * Runs one submission's program in a child Deno process that may only read the library, the npm
- * packages, the data caches and the program itself, read and write one fresh temporary folder (its
- * working folder and TMPDIR), write the run's verdict channel, read the `KD_*` settings the grader sets and
- * the number of CPUs (the wasm engine sizes its threads by it). No network, subprocesses, FFI (so
- * the pure wasm path), other environment variables or remote modules. A wall-clock limit, V8's
- * heap limit, an operating-system memory limit (memory_limit.ts) and a file-size limit
- * (`ulimit -f`) bound it; the grader kills it past the clock or the OS memory limit.
- */
+ * packages, the data caches and the program itself; read and write one fresh temporary folder
+ * (its working folder and TMPDIR); write the run's verdict channel; read the `KD_*` settings the
+ * grader sets and the number of CPUs (the wasm engine sizes its threads by it). No network,
+ * subprocesses, FFI (so the pure wasm path), other environment variables or remote modules. A
+ * wall-clock limit, V8's heap limit, an operating-system memory limit (memory_limit.ts) and a
+ * file-size limit (`ulimit -f`) bound it; the grader kills it past the clock or the OS memory
+ * limit. */
 import { join } from "node:path";
 import type { ProfileName } from "../../lib/notebook/profile.ts";
 import { readVerdicts, type ReceivedVerdicts } from "../../lib/exercises/verdict_channel.ts";
@@ -60,8 +60,10 @@ const WRAPPER =
 
 const TAIL_BYTES = 64 * 1024;
 
-/** V8's heap limit: three quarters of the memory limit, so that a full JavaScript heap stops at
- * V8's own clear error before the operating system's kill (the rest is wasm memory and buffers). */
+/**
+ * V8's heap limit: three quarters of the memory limit, so that a full JavaScript heap stops at
+ * V8's own clear error before the operating system's kill (the rest is wasm memory and buffers).
+ */
 export function heapMiB(limits: SandboxLimits): number {
   return Math.floor(limits.memoryMiB * 0.75);
 }
@@ -94,12 +96,10 @@ function graderDenoDir(): Promise<string> {
   return denoDir;
 }
 
+/** 128 random bits in hex: names nobody can guess before the run. */
 function nonce(): string {
-  return Array.from(
-    crypto.getRandomValues(new Uint8Array(16)),
-    (b) => b.toString(16).padStart(2, "0"),
-  )
-    .join("");
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Permission lists are comma-separated, so a path with a comma cannot be granted exactly. */
@@ -112,17 +112,15 @@ function list(paths: readonly string[]): string {
 /** Runs `code` (one submission's program) in the sandbox and reads its verdicts. */
 export async function runInSandbox(code: string, setup: SandboxSetup): Promise<SandboxRun> {
   const { repo, limits } = setup;
-  const id = nonce();
   // The program sits one folder below the repository, like notebooks/, so the cells'
   // `../lib/mod.ts` imports resolve, and the repository's deno.json maps the npm packages.
   const programDir = join(repo, ".grade_code");
-  const program = join(programDir, `${id}.ts`);
+  const program = join(programDir, `${nonce()}.ts`);
   const work = await Deno.makeTempDir({ prefix: "kd-grade-run-" });
   // The channel lives outside the writable folder, in a folder only the grader can list, under a
-  // name drawn now: nothing written before this run, by this run's folder or by another
-  // submission can land in it.
+  // name drawn now: no submission can write it in advance, and no other run may write it at all.
   const channelDir = await Deno.makeTempDir({ prefix: "kd-grade-channel-" });
-  const channel = join(channelDir, `${id}.jsonl`);
+  const channel = join(channelDir, `${nonce()}.jsonl`);
   const started = performance.now();
   try {
     await Deno.mkdir(programDir, { recursive: true });
@@ -171,7 +169,11 @@ export async function runInSandbox(code: string, setup: SandboxSetup): Promise<S
       "--allow-sys=cpus",
       program,
     ];
-    const cage = await makeMemoryCage(limits.memoryMiB * 2 ** 20, `kd-grade-${id}`, limits.cage);
+    const cage = await makeMemoryCage(
+      limits.memoryMiB * 2 ** 20,
+      `kd-grade-${nonce()}`,
+      limits.cage,
+    );
     let ended: [string, string, Deno.CommandStatus];
     let timedOut = false;
     let memory: Awaited<ReturnType<MemoryCage["finish"]>>;
