@@ -79,7 +79,7 @@ export const DEFAULT_LIMITS: SandboxLimits = {
 const repo = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 
 /** The `.ipynb` files directly in `folder`, by name. */
-export async function submissionFiles(folder: string): Promise<string[]> {
+async function submissionFiles(folder: string): Promise<string[]> {
   const files: string[] = [];
   try {
     for await (const e of Deno.readDir(folder)) {
@@ -143,17 +143,9 @@ async function prepareData(
   }
 }
 
-/** Grades every `.ipynb` in `folder`. */
+/** Grades every `.ipynb` in `folder`, by name. */
 export async function gradeFolder(folder: string, options: GradeOptions = {}): Promise<Gradebook> {
-  return gradeFiles(folder, await submissionFiles(folder), options);
-}
-
-/** Grades `files` (the submissions of `folder`), in order. */
-export async function gradeFiles(
-  folder: string,
-  files: readonly string[],
-  options: GradeOptions = {},
-): Promise<Gradebook> {
+  const files = await submissionFiles(folder);
   const profile = options.profile ?? "quick";
   const limits: SandboxLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const progress = options.onProgress ?? (() => {});
