@@ -91,12 +91,12 @@ function byName(rows: readonly GradedSubmission[]): Map<string, GradedSubmission
   return new Map(rows.map((r) => [r.name, r]));
 }
 
-async function gradeFiles(files: Record<string, string>) {
-  const folder = await Deno.makeTempDir({ prefix: "kd-grade-test-class-" });
+/** Grades `files` (name → notebook text) as one class in folder `folder`. */
+async function gradeClass(folder: string, files: Record<string, string>) {
   for (const [name, text] of Object.entries(files)) {
     await Deno.writeTextFile(join(folder, `${name}.ipynb`), text);
   }
-  return { folder, book: await gradeFolder(folder, { limits: LIMITS }) };
+  return await gradeFolder(folder, { limits: LIMITS });
 }
 
 function leftovers(): string[] {
@@ -127,8 +127,10 @@ Deno.test({
     const port = server.addr.port;
     const home = Deno.env.get("HOME") ?? "/root";
     const before = leftovers();
+    const folder = await Deno.makeTempDir({ prefix: "kd-grade-test-class-" });
+    const out = await Deno.makeTempDir({ prefix: "kd-grade-test-out-" });
     try {
-      const { folder, book } = await gradeFiles({
+      const book = await gradeClass(folder, {
         "correct": notebook(IMPORTS, SOFT_TARGETS, quiz('"flatter"'), MIXED_LOSS),
         "partly-correct": notebook(IMPORTS, SOFT_TARGETS, quiz('"sharper"'), MIXED_LOSS_SKELETON),
         "fake-passes": notebook(IMPORTS, FAKE_PASSES),
@@ -245,7 +247,6 @@ Deno.test({
       );
       const partlyLine = csv.find((l) => l.startsWith("partly-correct,"))!;
       assert.match(partlyLine, /^partly-correct,ok,ran to the end,1,3,pass,fail,fail,\d+\.\d,\d+$/);
-      const out = await Deno.makeTempDir({ prefix: "kd-grade-test-out-" });
       const { html } = await writeGradebook(book, out);
       const page = await Deno.readTextFile(html);
       assert.ok(page.includes("&lt;img src=x onerror=alert(1)&gt;"));
@@ -257,11 +258,9 @@ Deno.test({
         ),
         true,
       );
-      await Deno.remove(out, { recursive: true });
-      await Deno.remove(folder, { recursive: true });
     } finally {
       await server.shutdown();
-      await Deno.remove(outside, { recursive: true });
+      for (const dir of [outside, folder, out]) await Deno.remove(dir, { recursive: true });
     }
   },
 });
