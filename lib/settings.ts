@@ -21,6 +21,12 @@ export const SETTINGS = {
     default: "off",
     description: "exercise cells grade the shipped solution instead of the learner's code",
   },
+  KD_GRADE_CHANNEL: {
+    values: "a file path",
+    default: "no grader listens",
+    description:
+      "set by `deno task grade` in its sandbox: the file `showResult` appends verdicts to",
+  },
   ...ENGINE_SETTINGS,
   KD_DATA_MIRROR: {
     values: "a directory or an http(s) URL base",

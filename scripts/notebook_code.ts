@@ -5,40 +5,44 @@
  * `deno fmt` formats the notebooks themselves; with `--check-format` this script
  * also checks that they are formatted, because Deno 2.9's `deno fmt --check`
  * reports freshly cloned notebooks as unformatted even when formatting them
- * changes no byte.
+ * changes no byte. `notebookCode` is the extraction itself, which `deno task
+ * grade` runs submissions through as well.
  */
 import { basename, join } from "node:path";
+import type { NotebookJson } from "../lib/exercises/cells.ts";
 
-const root = new URL("../", import.meta.url).pathname;
-const outDir = join(root, ".notebook_code");
-
-interface Cell {
-  cell_type: string;
-  source: string | string[];
-}
-
-await Deno.remove(outDir, { recursive: true }).catch(() => {});
-await Deno.mkdir(outDir, { recursive: true });
-const written: string[] = [];
-for await (const entry of Deno.readDir(join(root, "notebooks"))) {
-  if (!entry.isFile || !entry.name.endsWith(".ipynb")) continue;
-  const path = join(root, "notebooks", entry.name);
-  const notebook = JSON.parse(await Deno.readTextFile(path)) as { cells: Cell[] };
+/**
+ * A notebook's code cells, in order, as one module: each cell under a `// <fileName>, cell <i>`
+ * line, then `export {}` (top-level await across cells needs a module).
+ */
+export function notebookCode(notebook: NotebookJson, fileName: string): string {
   const code = notebook.cells
     .map((cell, i) => ({ cell, i }))
     .filter(({ cell }) => cell.cell_type === "code")
     .map(({ cell, i }) => {
       const text = Array.isArray(cell.source) ? cell.source.join("") : cell.source;
-      return `// ${entry.name}, cell ${i}\n${text}\n`;
+      return `// ${fileName}, cell ${i}\n${text}\n`;
     });
-  const out = join(outDir, basename(entry.name, ".ipynb") + ".ts");
-  // Top-level await across cells needs a module: every cell file is one.
-  await Deno.writeTextFile(out, code.join("\n") + "\nexport {};\n");
-  written.push(out);
+  return code.join("\n") + "\nexport {};\n";
 }
-console.log(`extracted code of ${written.length} notebooks to ${outDir}`);
 
-if (Deno.args.includes("--check-format")) {
+async function extractAll(root: string): Promise<void> {
+  const outDir = join(root, ".notebook_code");
+  await Deno.remove(outDir, { recursive: true }).catch(() => {});
+  await Deno.mkdir(outDir, { recursive: true });
+  const written: string[] = [];
+  for await (const entry of Deno.readDir(join(root, "notebooks"))) {
+    if (!entry.isFile || !entry.name.endsWith(".ipynb")) continue;
+    const path = join(root, "notebooks", entry.name);
+    const notebook = JSON.parse(await Deno.readTextFile(path)) as NotebookJson;
+    const out = join(outDir, basename(entry.name, ".ipynb") + ".ts");
+    await Deno.writeTextFile(out, notebookCode(notebook, entry.name));
+    written.push(out);
+  }
+  console.log(`extracted code of ${written.length} notebooks to ${outDir}`);
+}
+
+async function checkFormat(root: string): Promise<void> {
   const unformatted: string[] = [];
   const tmp = await Deno.makeTempDir();
   for (const dir of ["notebooks", "test/fixtures"]) {
@@ -62,4 +66,10 @@ if (Deno.args.includes("--check-format")) {
     Deno.exit(1);
   }
   console.log("notebooks are formatted");
+}
+
+if (import.meta.main) {
+  const root = new URL("../", import.meta.url).pathname;
+  await extractAll(root);
+  if (Deno.args.includes("--check-format")) await checkFormat(root);
 }

@@ -32,7 +32,7 @@ if (!only) {
           "fmt",
           "--check",
           // --ignore replaces the config's exclude list, so it is repeated here.
-          "--ignore=notebooks/,test/fixtures/demo_charts.ipynb,data/,node_modules/,.notebook_code/,build/",
+          "--ignore=notebooks/,test/fixtures/demo_charts.ipynb,data/,node_modules/,.notebook_code/,.grade_code/,build/",
         ],
       ],
       ["notebook code", ["run", "-A", "scripts/notebook_code.ts", "--check-format"]],

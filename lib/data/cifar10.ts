@@ -3,7 +3,6 @@
  * cache, a mirror or the official URL (see download.ts), verified, extracted
  * once into the cache directory, then read batch by batch.
  */
-import * as tar from "tar";
 import { join, resolve } from "node:path";
 import { createDataset, type Dataset, type Normalization } from "./dataset.ts";
 import { readSetting } from "../settings.ts";
@@ -137,6 +136,10 @@ export async function ensureCifar10(options: Cifar10Options = {}): Promise<Cifar
   const tmp = await Deno.makeTempDir({ dir: cacheDir, prefix: ".cifar10-extract-" });
   let failed = true;
   try {
+    // Loaded here rather than at the top: the package reads environment variables as it loads,
+    // which a program without env permission (the sandbox of `deno task grade`) may not do, and
+    // only an extraction needs it.
+    const tar = await import("tar");
     const inArchive = new Set<string>();
     try {
       // Read the whole archive once without writing anything: a damaged or foreign

@@ -5,6 +5,7 @@
 import { inJupyterKernel, kernelDisplay, type MediaBundle } from "../notebook/kernel_output.ts";
 import { exerciseTitle } from "./define.ts";
 import type { ExerciseId } from "./ids.ts";
+import { sendVerdict } from "./verdict_channel.ts";
 
 /** The verdict of one check. */
 export interface CheckResult {
@@ -82,10 +83,10 @@ function isCheckResult(value: unknown): value is CheckResult {
 }
 
 /**
- * Shows one verdict: in the kernel one display bundle, elsewhere the text line
- * on stdout. Accepts the promise of an async check too. Always `await` it, so
- * the display belongs to this cell. Returns nothing on purpose: a returned
- * result would be displayed a second time as the cell's value.
+ * Shows one verdict: in the kernel one display bundle, elsewhere the text line on stdout; under
+ * `deno task grade` it also goes to the grader (verdict_channel.ts). Accepts the promise of an
+ * async check too. Always `await` it, so the display belongs to this cell. Returns nothing on
+ * purpose: a returned result would be displayed a second time as the cell's value.
  */
 export async function showResult(result: CheckResult | Promise<CheckResult>): Promise<void> {
   const r = await result;
@@ -96,6 +97,7 @@ export async function showResult(result: CheckResult | Promise<CheckResult>): Pr
       }`,
     );
   }
+  sendVerdict(r);
   if (!inJupyterKernel()) {
     console.log(resultText(r));
     return;

@@ -7,7 +7,8 @@ import { readSetting } from "../settings.ts";
 
 export type ProfileName = "quick" | "cpu" | "full";
 
-const PROFILES: readonly ProfileName[] = ["quick", "cpu", "full"];
+/** Every profile, smallest first. */
+export const PROFILES: readonly ProfileName[] = ["quick", "cpu", "full"];
 
 /** The profile named by `KD_PROFILE` (default `cpu`). */
 export function profileName(): ProfileName {

@@ -10,7 +10,7 @@ import {
   created,
   DataType,
   dims,
-  MEMORY_ALLOCATE,
+  memoryAllocate,
   type OneDnnSymbols,
   Query,
   ScratchpadMode,
@@ -209,7 +209,7 @@ export class Builder {
   weights(hwio: Uint8Array, wanted: Handle, direction: "in" | "out"): Handle {
     const user = this.userMemory(hwio);
     if (this.s.dnnl_memory_desc_equal(pointerOf(hwio), wanted) === 1) return user;
-    const inner = this.#memory(wanted, MEMORY_ALLOCATE);
+    const inner = this.#memory(wanted, memoryAllocate());
     const [from, to] = direction === "in" ? [pointerOf(hwio), wanted] : [wanted, pointerOf(hwio)];
     const s = this.s;
     const pd = this.owned.add(

@@ -10,7 +10,7 @@ import {
   DataType,
   dims,
   FormatTag,
-  MEMORY_ALLOCATE,
+  memoryAllocate,
   type OneDnnSymbols,
   SIZEOF,
 } from "../onednn_ffi.ts";
@@ -113,7 +113,7 @@ export class PrimitiveCache {
     const memory = owned.add(
       created(
         "dnnl_memory_create (scratchpad)",
-        (out) => s.dnnl_memory_create(out, pointerOf(md), this.#engine, MEMORY_ALLOCATE),
+        (out) => s.dnnl_memory_create(out, pointerOf(md), this.#engine, memoryAllocate()),
       ),
       (h) => s.dnnl_memory_destroy(h),
     );
