@@ -6,7 +6,7 @@ and alone on the labels. Prints one JSON line per seed with the three test accur
 notebook's single runs can be read against the recipe's seed-to-seed spread; and, for the teacher
 and the distilled student, the accuracy a notebook that forgets model.eval() would report (batch
 norm normalising each test batch of 100 by its own statistics). After each seed it writes all of
-this run's seeds to the "pytorch" side of --out (scripts/teacher_seeds.ts writes the "ours" side;
+this run's seeds to the "pytorch" side of --out (scripts/teachers/teacher_seeds.ts writes the "ours" side;
 lib/notebook/seed_spread.ts reads both and documents the format).
 
     python3 bench/lesson_a_reference.py --mnist DIR [--seeds 0 1 2] [--epochs 5] [--out FILE]

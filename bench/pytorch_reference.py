@@ -1,4 +1,4 @@
-"""PyTorch reference for `deno task bench` (scripts/bench.ts).
+"""PyTorch reference for `deno task bench` (scripts/bench/main.ts).
 
 Trains and runs one of the lesson models on the exact batches the Deno bench
 used, and prints one JSON object on stdout: training and inference images per
@@ -9,7 +9,7 @@ and the BLAS library its linear layers ran on.
     python3 bench/pytorch_reference.py --model teacher --data /tmp/x.bin \
         --threads 0 --batch 100 --warmup 2 --batches 15 --infer-batch 1000
 
-The data file is what scripts/bench.ts writes: a little-endian header of five
+The data file is what scripts/bench/main.ts writes: a little-endian header of five
 int32 (count, height, width, channels, classes), then per channel a float32
 (mean, std) pair applied after scaling by 1/255, then count·h·w·c uint8 pixels
 (NHWC) and count uint8 labels. `--threads 0` keeps PyTorch's default thread count.

@@ -69,13 +69,13 @@ export const SETTINGS = {
     values: "seconds",
     default: "`1800`",
     description: "the longest one notebook cell may run under `deno task lessons`",
-    script: "scripts/execute_notebooks.py",
+    script: "scripts/lessons/execute_notebooks.py",
   },
   KD_NB_GRACE: {
     values: "seconds",
     default: "`1.5`",
     description: "how long the notebook runner waits for a cell's late outputs",
-    script: "scripts/execute_notebooks.py",
+    script: "scripts/lessons/execute_notebooks.py",
   },
 } as const satisfies Record<`KD_${string}`, Setting>;
 

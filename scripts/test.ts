@@ -35,7 +35,7 @@ if (!only) {
           "--ignore=notebooks/,test/fixtures/demo_charts.ipynb,data/,node_modules/,.notebook_code/,.grade_code/,build/",
         ],
       ],
-      ["notebook code", ["run", "-A", "scripts/notebook_code.ts", "--check-format"]],
+      ["notebook code", ["run", "-A", "scripts/lessons/notebook_code.ts", "--check-format"]],
       ["lint", ["lint", ".", ".notebook_code/"]],
       ["types", ["check", "lib/", "engine/", "test/", "scripts/", ".notebook_code/"]],
       ["README example", ["check", "--doc-only", "README.md"]],

@@ -1,6 +1,6 @@
 /**
  * The HTML report's charts in headless Chromium, offline, on a small fixture notebook written here
- * through the real template (scripts/report_html.py) with the pinned vega builds inlined:
+ * through the real template (scripts/lessons/report_html.py) with the pinned vega builds inlined:
  * the temperature slider (lib/charts/temperature.ts's chart) flattens the bars at a higher T and
  * its softmax is ours; a heatmap cell shows its tooltip on hover and is selected by a click; with scripts off every chart is its SVG; and the checker finds a chart
  * whose spec is broken, a slider that sharpens instead, and a report written without its scripts.
@@ -19,8 +19,8 @@ import { chartBundle } from "../lib/notebook/display.ts";
 import { settingIsOn } from "../lib/settings.ts";
 import { Browser, haveChromium, type Page } from "../scripts/browser/cdp.ts";
 import { chartBundles, checkReport, type ReportResult } from "../scripts/browser/report_check.ts";
-import { machineProbes, VENV_DIR } from "../scripts/jupyter_setup.ts";
-import { reportScripts } from "../scripts/report_assets.ts";
+import { machineProbes, VENV_DIR } from "../scripts/lessons/jupyter_setup.ts";
+import { reportScripts } from "../scripts/lessons/report_assets.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const probes = machineProbes(join(ROOT, VENV_DIR));
@@ -91,7 +91,7 @@ async function writeReport(
     ? (await reportScripts(ROOT)).flatMap((s) => ["--report-script", s.path])
     : [];
   const out = await new Deno.Command(python!, {
-    args: [join(ROOT, "scripts/report_html.py"), "--out-dir", dir, ...scripts, ipynb],
+    args: [join(ROOT, "scripts/lessons/report_html.py"), "--out-dir", dir, ...scripts, ipynb],
     stdout: "piped",
     stderr: "piped",
   }).output();

@@ -11,7 +11,7 @@ import {
   isEphemeralDeno,
   registerDenoKernel,
   stableDenoPath,
-} from "../scripts/deno_kernel.ts";
+} from "../scripts/lessons/deno_kernel.ts";
 
 Deno.test("ephemeral: npx's cache and node_modules trees count, installed denos do not", () => {
   assert.equal(isEphemeralDeno("/root/.npm/_npx/7a40be787520bede/node_modules/deno/deno"), true);

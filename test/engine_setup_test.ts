@@ -7,7 +7,7 @@ import {
   ONEDNN_APT_COMMAND,
   setUpEngine,
 } from "../scripts/lessons/engine_setup.ts";
-import type { Runner } from "../scripts/jupyter_setup.ts";
+import type { Runner } from "../scripts/lessons/jupyter_setup.ts";
 
 const MISSING: NativeProbe = {
   ok: false,

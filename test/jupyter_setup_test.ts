@@ -1,5 +1,5 @@
 /**
- * scripts/jupyter_setup.ts with its probes and commands stubbed: the route for each situation,
+ * scripts/lessons/jupyter_setup.ts with its probes and commands stubbed: the route for each situation,
  * what each route runs, and what the log and the messages say. Nothing here installs anything.
  */
 import assert from "node:assert/strict";
@@ -21,7 +21,7 @@ import {
   VENV_DIR,
   venvCommand,
   venvPython,
-} from "../scripts/jupyter_setup.ts";
+} from "../scripts/lessons/jupyter_setup.ts";
 
 const VENV = "/repo/.venv-jupyter";
 const SYSTEM: Client = {

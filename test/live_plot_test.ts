@@ -10,7 +10,7 @@ import { ensureBackend } from "../lib/backend.ts";
 import { loadTeacher, type TeacherManifest } from "../lib/teachers/mod.ts";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
-const script = join(repo, "scripts", "train_teachers.ts");
+const script = join(repo, "scripts", "teachers", "train_teachers.ts");
 // The mirror copy of CIFAR-10, found as .ci/run finds it.
 const mirror = Deno.env.get("KD_DATA_MIRROR") ?? resolve(repo, "..", "shared", "data");
 const NAME = "teacher01-cifar10";
@@ -234,14 +234,14 @@ async function moduleGraph(file: string, followDynamic: boolean) {
 const SERVER_PACKAGE = /^(nodeplotlib|@nestjs\/.*|socket\.io|express|rxjs)$/;
 
 Deno.test("nodeplotlib is loaded only through train-teachers' --plot import, never by lib/mod.ts", async () => {
-  const statically = await moduleGraph("scripts/train_teachers.ts", false);
+  const statically = await moduleGraph("scripts/teachers/train_teachers.ts", false);
   assert.ok(statically.packages.includes("@tensorflow/tfjs"), "the walk reaches npm packages");
   assert.deepEqual(statically.packages.filter((p) => SERVER_PACKAGE.test(p)), []);
   assert.deepEqual(statically.modules.filter((m) => m.endsWith("/live_plot.ts")), []);
   // The one way in: the dynamic import that --plot takes.
-  const withPlot = await moduleGraph("scripts/train_teachers.ts", true);
+  const withPlot = await moduleGraph("scripts/teachers/train_teachers.ts", true);
   assert.ok(withPlot.packages.includes("nodeplotlib"));
-  assert.ok(withPlot.modules.some((m) => m.endsWith("/scripts/live_plot.ts")));
+  assert.ok(withPlot.modules.some((m) => m.endsWith("/scripts/teachers/live_plot.ts")));
 
   const library = await moduleGraph("lib/mod.ts", true);
   assert.ok(library.packages.includes("@tensorflow/tfjs"), "the walk reaches npm packages");

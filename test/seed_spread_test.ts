@@ -1,5 +1,5 @@
 /**
- * bench/lesson_a_seeds.json, written by scripts/teacher_seeds.ts (ours) and
+ * bench/lesson_a_seeds.json, written by scripts/teachers/teacher_seeds.ts (ours) and
  * bench/lesson_a_reference.py (PyTorch), read by readSeedSpread for notebook 01.
  */
 import assert from "node:assert/strict";
@@ -46,7 +46,7 @@ Deno.test("a malformed file is refused with its path, the problem and the fix", 
     await Deno.writeTextFile(path, "{ not json");
     await assert.rejects(readSeedSpread(path), (e: Error) => {
       assert.match(e.message, new RegExp(`^${path}: not JSON`));
-      assert.match(e.message, /rerun scripts\/teacher_seeds\.ts or bench\/lesson_a_reference\.py/);
+      assert.match(e.message, /rerun scripts\/teachers\/teacher_seeds\.ts or bench\/lesson_a_reference\.py/);
       return true;
     });
     const { studentAlone: _, ...run } = pytorch.runs[0];

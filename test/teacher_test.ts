@@ -12,7 +12,7 @@ import { loadTeacher, TEACHER_NAMES, type TeacherManifest, TEACHERS } from "../l
 import { countTrainableParams, mnistStudent } from "../lib/models/mod.ts";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
-const script = join(repo, "scripts", "train_teachers.ts");
+const script = join(repo, "scripts", "teachers", "train_teachers.ts");
 const mirror = projectMirror();
 const NAME = "teacher01-cifar10";
 // 6 batches of 100 an epoch: the second epoch outlasts the kill sent after the first.

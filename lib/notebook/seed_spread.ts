@@ -1,6 +1,6 @@
 /**
  * How far notebook 01's single teacher run is from the recipe's typical result: the recipe trained
- * from several seeds, by us (scripts/teacher_seeds.ts) and by PyTorch on the lesson's code path
+ * from several seeds, by us (scripts/teachers/teacher_seeds.ts) and by PyTorch on the lesson's code path
  * (bench/lesson_a_reference.py). Both write their side of one committed file,
  * bench/lesson_a_seeds.json, so the notebook can show figures a run produced instead of prose
  * that quotes them.
@@ -46,7 +46,7 @@ export interface SeedSpread {
 
 function fail(path: string, what: string): never {
   throw new Error(
-    `${path}: ${what}; rerun scripts/teacher_seeds.ts or bench/lesson_a_reference.py to rewrite it`,
+    `${path}: ${what}; rerun scripts/teachers/teacher_seeds.ts or bench/lesson_a_reference.py to rewrite it`,
   );
 }
 
@@ -87,7 +87,7 @@ export async function readSeedSpread(path = SEED_SPREAD_FILE): Promise<SeedSprea
   return data;
 }
 
-/** Replaces our side of the file, keeping PyTorch's (scripts/teacher_seeds.ts). */
+/** Replaces our side of the file, keeping PyTorch's (scripts/teachers/teacher_seeds.ts). */
 export async function recordOurSeeds(
   side: SeedSide<OurSeedRun>,
   path = SEED_SPREAD_FILE,

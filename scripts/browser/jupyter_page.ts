@@ -57,7 +57,7 @@ export interface JupyterRunOptions {
   root: string;
   /** File name in notebooks/, e.g. 03_tabular_people.ipynb. */
   notebook: string;
-  /** The deno the kernelspec must run (scripts/deno_kernel.ts's registration). */
+  /** The deno the kernelspec must run (scripts/lessons/deno_kernel.ts's registration). */
   expectDeno?: string;
   /** Extra environment for the server and so the kernel (e.g. KD_PROFILE=quick). */
   env?: Record<string, string>;

@@ -17,7 +17,7 @@
  * JupyterLab's notebook windowing so every cell stays in the page to be checked.
  */
 import { join } from "node:path";
-import { LAB_CLIENT, setUpJupyter } from "../jupyter_setup.ts";
+import { LAB_CLIENT, setUpJupyter } from "../lessons/jupyter_setup.ts";
 import {
   APP_NAMES,
   type JupyterApp,

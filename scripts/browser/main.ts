@@ -17,7 +17,7 @@
  */
 import { basename, join } from "node:path";
 import { readSetting } from "../../lib/settings.ts";
-import { describeRegistration, registerDenoKernel } from "../deno_kernel.ts";
+import { describeRegistration, registerDenoKernel } from "../lessons/deno_kernel.ts";
 import { Browser, chromiumPath, haveChromium } from "./cdp.ts";
 import { jupyterNotebookPath, runNotebookInJupyter } from "./jupyter_page.ts";
 import { checkLabClients, type LabResult } from "./lab_check.ts";

@@ -7,7 +7,7 @@
  * point selection (`cellSelect`), and clicking a training curve's legend must pick a run
  * (`runSelect`).
  *
- * The page side is the report's runtime, scripts/nbconvert_template/embed_charts.js, which leaves
+ * The page side is the report's runtime, scripts/lessons/nbconvert_template/embed_charts.js, which leaves
  * each chart's status and vega view in `window.kdReport`. The functions run in the page are plain
  * functions serialised with toString (Deno strips their types), so they must use nothing from
  * this module's scope.
@@ -464,7 +464,7 @@ export async function checkReport(
 
 /**
  * The executed notebook a report came from: the one its <meta name="kd-notebook"> names
- * (scripts/report_html.py records it, relative to the repository root where it was given so),
+ * (scripts/lessons/report_html.py records it, relative to the repository root where it was given so),
  * else build/notebooks/<name>.ipynb, else notebooks/<name>.ipynb.
  */
 export async function notebookForReport(root: string, htmlPath: string): Promise<string> {

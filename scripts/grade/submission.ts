@@ -6,7 +6,7 @@
 import { basename } from "node:path";
 import type { NotebookJson } from "../../lib/exercises/cells.ts";
 import { EXERCISE_IDS, type ExerciseId, EXERCISES } from "../../lib/exercises/exercises.ts";
-import { notebookCode } from "../notebook_code.ts";
+import { notebookCode } from "../lessons/notebook_code.ts";
 
 export interface Submission {
   /** The file name without `.ipynb`: the gradebook's row name. */

@@ -10,7 +10,7 @@
  * a machine that has it); `setUpEngine` carries the route out.
  */
 import { loadOneDnn, nativeRequestFromEnv } from "@kd/engine";
-import { type AptProbes, machineAptProbes, runCommand, type Runner } from "../jupyter_setup.ts";
+import { type AptProbes, machineAptProbes, runCommand, type Runner } from "./jupyter_setup.ts";
 
 /** Debian's (and Ubuntu's) package of oneDNN 2. */
 export const ONEDNN_PACKAGE = "libdnnl2";

@@ -1,5 +1,5 @@
 /**
- * Starts JupyterLab or Notebook 7 from the project venv's Python (scripts/jupyter_setup.ts's
+ * Starts JupyterLab or Notebook 7 from the project venv's Python (scripts/lessons/jupyter_setup.ts's
  * LAB_CLIENT) on 127.0.0.1 with a token, waits until it answers, and stops it. `deno task lab`
  * runs the learner's server this way and the browser test (scripts/browser/lab_check.ts) runs the
  * same code.

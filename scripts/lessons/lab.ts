@@ -1,7 +1,7 @@
 /**
  * `deno task lab [--notebook] [--port N]`: the lessons in the learner's own client. Registers the
- * Deno kernel (scripts/deno_kernel.ts), sets up the fast engine (engine_setup.ts), finds or
- * installs JupyterLab 4 and Notebook 7 in the project venv (scripts/jupyter_setup.ts, LAB_CLIENT;
+ * Deno kernel (scripts/lessons/deno_kernel.ts), sets up the fast engine (engine_setup.ts), finds or
+ * installs JupyterLab 4 and Notebook 7 in the project venv (scripts/lessons/jupyter_setup.ts, LAB_CLIENT;
  * later runs reuse them), then starts JupyterLab (or Notebook 7 with --notebook) on 127.0.0.1 in
  * notebooks/ with a fresh token and prints the address to open. KD_* settings in the environment
  * reach the kernels. Ctrl+C stops the server as Jupyter does (it asks to confirm).
@@ -11,8 +11,8 @@ import {
   describeRegistration,
   KernelRegistrationError,
   registerDenoKernel,
-} from "../deno_kernel.ts";
-import { JupyterSetupError, LAB_CLIENT, setUpJupyter } from "../jupyter_setup.ts";
+} from "./deno_kernel.ts";
+import { JupyterSetupError, LAB_CLIENT, setUpJupyter } from "./jupyter_setup.ts";
 import { setUpEngine } from "./engine_setup.ts";
 import { APP_NAMES, type JupyterApp, portFor, startJupyterServer } from "./jupyter_server.ts";
 

@@ -12,14 +12,14 @@ would have shown it under another cell or dropped it.
 
 `deno task lessons` runs it with a Python that has jupyter_client, nbformat and nbconvert: one
 already installed, or the project venv .venv-jupyter/, or Debian's python3-nbclient,
-python3-nbformat, jupyter-client and jupyter-nbconvert, which scripts/jupyter_setup.ts installs
+python3-nbformat, jupyter-client and jupyter-nbconvert, which scripts/lessons/jupyter_setup.ts installs
 where needed. The kernelspec comes from `deno jupyter --install --force`. By hand:
 
-    .venv-jupyter/bin/python scripts/execute_notebooks.py --out-dir build/notebooks \
+    .venv-jupyter/bin/python scripts/lessons/execute_notebooks.py --out-dir build/notebooks \
         --html-dir build/html notebooks/*.ipynb
 
-(add `--report-script PATH` for each path `deno run -A scripts/report_assets.ts` prints, so the
-reports' charts are interactive; scripts/report_html.py says how the reports are built).
+(add `--report-script PATH` for each path `deno run -A scripts/lessons/report_assets.ts` prints, so the
+reports' charts are interactive; scripts/lessons/report_html.py says how the reports are built).
 
 Exit status: 0 if every notebook ran without an error output or late output; 1 otherwise, after
 naming the notebook and cell index of each failure (kernel death and cell timeouts count too);
@@ -44,7 +44,7 @@ try:
 except ImportError as exc:  # pragma: no cover - environment problem, explain it
     sys.exit(
         f"execute_notebooks.py: {exc}. Run it through `deno task lessons`, which finds or "
-        "installs the Jupyter client (scripts/jupyter_setup.ts)."
+        "installs the Jupyter client (scripts/lessons/jupyter_setup.ts)."
     )
 
 from report_html import load_scripts, write_html  # noqa: E402 - beside this file

@@ -1,21 +1,21 @@
 /**
  * `deno task lessons [--in-place] [--check-exercises] [names…]`: installs the Deno Jupyter kernel
- * (scripts/deno_kernel.ts: with a copy of deno outside npx's cache where needed), sets up the
+ * (scripts/lessons/deno_kernel.ts: with a copy of deno outside npx's cache where needed), sets up the
  * native oneDNN layer or says how much slower the wasm path is (scripts/lessons/engine_setup.ts),
- * finds or installs a Python Jupyter client (scripts/jupyter_setup.ts: a project venv, Debian's
+ * finds or installs a Python Jupyter client (scripts/lessons/jupyter_setup.ts: a project venv, Debian's
  * packages, or a message naming the command), then executes the lesson notebooks headless
  * (KD_PROFILE picks their size) and writes executed copies to build/notebooks (or back into
  * notebooks/ with --in-place) and HTML reports to build/html, whose charts render from their
- * vega-lite specs with the pinned vega builds inlined (scripts/report_assets.ts), offline.
+ * vega-lite specs with the pinned vega builds inlined (scripts/lessons/report_assets.ts), offline.
  */
-import { usingSolutions } from "../lib/exercises/solutions_switch.ts";
+import { usingSolutions } from "../../lib/exercises/solutions_switch.ts";
 import {
   describeRegistration,
   KernelRegistrationError,
   registerDenoKernel,
 } from "./deno_kernel.ts";
 import { JupyterSetupError, setUpJupyter } from "./jupyter_setup.ts";
-import { setUpEngine } from "./lessons/engine_setup.ts";
+import { setUpEngine } from "./engine_setup.ts";
 import { ReportAssetError, reportScripts } from "./report_assets.ts";
 
 const USAGE = `usage: deno task lessons [--in-place] [--check-exercises] [names…]
@@ -25,7 +25,7 @@ const USAGE = `usage: deno task lessons [--in-place] [--check-exercises] [names�
   --check-exercises  every exercise check must fail with a hint, or pass with KD_SOLUTIONS=1
   env KD_PROFILE     quick | cpu (default) | full`;
 
-const root = new URL("../", import.meta.url).pathname;
+const root = new URL("../../", import.meta.url).pathname;
 const deno = Deno.execPath();
 
 async function run(cmd: string, args: string[]): Promise<boolean> {
@@ -81,7 +81,7 @@ if (notebooks.length === 0) {
   Deno.exit(1);
 }
 const ok = await run(python, [
-  "scripts/execute_notebooks.py",
+  "scripts/lessons/execute_notebooks.py",
   "--out-dir",
   inPlace ? "notebooks" : "build/notebooks",
   "--html-dir",

@@ -1,16 +1,16 @@
 #!/usr/bin/python3
 """HTML reports of executed notebooks, with charts that stay interactive offline.
 
-The template (scripts/nbconvert_template) keeps each chart's SVG as the static fallback and its
+The template (scripts/lessons/nbconvert_template) keeps each chart's SVG as the static fallback and its
 vega-lite spec beside it; the scripts given here (vega, vega-lite and vega-embed builds from the
-npm packages pinned in deno.json, which scripts/report_assets.ts locates) are inlined into the
+npm packages pinned in deno.json, which scripts/lessons/report_assets.ts locates) are inlined into the
 report with the template's embed_charts.js, so one HTML file renders every chart from its spec
 without a network or a second file. Without scripts the report shows the static SVGs only.
 
-scripts/execute_notebooks.py calls `write_html` for each notebook it runs; by hand, for notebooks
-already executed (the paths are what `deno run -A scripts/report_assets.ts` prints):
+scripts/lessons/execute_notebooks.py calls `write_html` for each notebook it runs; by hand, for notebooks
+already executed (the paths are what `deno run -A scripts/lessons/report_assets.ts` prints):
 
-    python3 scripts/report_html.py --out-dir build/html \
+    python3 scripts/lessons/report_html.py --out-dir build/html \
         --report-script node_modules/vega/build/vega.min.js ... build/notebooks/*.ipynb
 """
 
@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 SCRIPT_DIR = Path(__file__).resolve().parent
-TEMPLATE_NAME = "nbconvert_template"  # scripts/nbconvert_template: lab + raw SVG + chart embeds
+TEMPLATE_NAME = "nbconvert_template"  # scripts/lessons/nbconvert_template: lab + raw SVG + chart embeds
 EMBED_SCRIPT = SCRIPT_DIR / TEMPLATE_NAME / "embed_charts.js"
 # Debian's libjs-mathjax (installed with jupyter-notebook): formulas render from file:// offline.
 # Elsewhere nbconvert's default MathJax URL stays (formulas then need a network).

@@ -3,22 +3,22 @@
  * run is a child process (a backend starts once per process) with
  * `KD_WASM_THREADS` set; runs alternate between the settings.
  *
- *   deno run -A scripts/wasm_threads_probe.ts [--threads 1,2] [--rounds 3]
+ *   deno run -A scripts/bench/wasm_threads_probe.ts [--threads 1,2] [--rounds 3]
  *     [--models teacher,deep] [--batches 8] [--warmup 2] [--agree 20]
  *
  * Prints per-setting medians of training img/s (through `fit`, like
- * scripts/bench.ts: notebook-01 teacher on MNIST batch 100, notebook-04 DeepNN on
+ * scripts/bench/main.ts: notebook-01 teacher on MNIST batch 100, notebook-04 DeepNN on
  * random CIFAR-shaped images batch 128) and compares the losses of `--agree`
  * seeded teacher steps on MNIST between the settings.
  */
 import { parseArgs } from "node:util";
-import { describeBackend, ensureBackend } from "../lib/backend.ts";
-import { createDataset, type Dataset, select } from "../lib/data/dataset.ts";
-import { loadMnist } from "../lib/data/mnist.ts";
-import { IMAGENET_NORMALIZATION } from "../lib/data/cifar10.ts";
-import { fit } from "../lib/distill/fit.ts";
-import { cifarDeepNN, mnistTeacher } from "../lib/models/mod.ts";
-import { median } from "../lib/stats.ts";
+import { describeBackend, ensureBackend } from "../../lib/backend.ts";
+import { createDataset, type Dataset, select } from "../../lib/data/dataset.ts";
+import { loadMnist } from "../../lib/data/mnist.ts";
+import { IMAGENET_NORMALIZATION } from "../../lib/data/cifar10.ts";
+import { fit } from "../../lib/distill/fit.ts";
+import { cifarDeepNN, mnistTeacher } from "../../lib/models/mod.ts";
+import { median } from "../../lib/stats.ts";
 
 const { values: opts } = parseArgs({
   args: Deno.args,

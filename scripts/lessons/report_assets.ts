@@ -1,11 +1,11 @@
 /**
- * The browser builds the HTML reports inline (scripts/report_html.py): vega, vega-lite and
+ * The browser builds the HTML reports inline (scripts/lessons/report_html.py): vega, vega-lite and
  * vega-embed, from the npm packages pinned in deno.json, read from node_modules (nodeModulesDir is
  * "auto", so Deno puts every import of deno.json there on first run). Taking them from the pinned
  * packages, not a CDN, is what lets a report render its charts offline and keeps its versions the
  * ones the charts were written for.
  *
- * `deno run -A scripts/report_assets.ts` prints the paths, one a line.
+ * `deno run -A scripts/lessons/report_assets.ts` prints the paths, one a line.
  */
 import { join } from "node:path";
 
@@ -69,6 +69,6 @@ export async function reportScripts(root: string): Promise<ReportScript[]> {
 }
 
 if (import.meta.main) {
-  const root = new URL("../", import.meta.url).pathname;
+  const root = new URL("../../", import.meta.url).pathname;
   for (const s of await reportScripts(root)) console.log(s.path);
 }

@@ -14,7 +14,7 @@
  *   --runs DIR     checkpoints' folder (default runs/teachers)
  *   --log-every S  seconds between progress lines when stdout is not a terminal (default 60)
  *
- *   --plot         live curves in a browser tab (scripts/live_plot.ts) at the printed address
+ *   --plot         live curves in a browser tab (scripts/teachers/live_plot.ts) at the printed address
  *   --plot-port N  with --plot: its port on 127.0.0.1 (default: a free one)
  *   --no-open      with --plot: print the address only (the default where there is no display)
  */
@@ -22,13 +22,13 @@ import type * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { describeBackend, ensureBackend } from "../lib/backend.ts";
-import { CIFAR10_ARCHIVE, ensureCifar10, loadCifar10 } from "../lib/data/cifar10.ts";
-import { type Dataset, subset } from "../lib/data/dataset.ts";
-import { writeFileAtomic } from "../lib/fs/safe_write.ts";
-import { type BatchProgress, defaultOptimizer, fit } from "../lib/distill/fit.ts";
-import type { EpochRecord } from "../lib/distill/history.ts";
-import { predictOutputs } from "../lib/distill/outputs.ts";
+import { describeBackend, ensureBackend } from "../../lib/backend.ts";
+import { CIFAR10_ARCHIVE, ensureCifar10, loadCifar10 } from "../../lib/data/cifar10.ts";
+import { type Dataset, subset } from "../../lib/data/dataset.ts";
+import { writeFileAtomic } from "../../lib/fs/safe_write.ts";
+import { type BatchProgress, defaultOptimizer, fit } from "../../lib/distill/fit.ts";
+import type { EpochRecord } from "../../lib/distill/history.ts";
+import { predictOutputs } from "../../lib/distill/outputs.ts";
 import {
   isTeacherName,
   loadTeacher,
@@ -38,8 +38,8 @@ import {
   type TeacherRecipe,
   TEACHERS,
   type TrainingSitting,
-} from "../lib/teachers/mod.ts";
-import { formatDuration } from "../lib/notebook/display.ts";
+} from "../../lib/teachers/mod.ts";
+import { formatDuration } from "../../lib/notebook/display.ts";
 import type { LivePlot } from "./live_plot.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));

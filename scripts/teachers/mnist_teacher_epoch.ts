@@ -3,10 +3,10 @@
  * epoch through the library and prints the backend, training speed and test
  * accuracy. A quick end-to-end check of a machine's set-up.
  */
-import { describeBackend, ensureBackend } from "../lib/backend.ts";
-import { loadMnist } from "../lib/data/mnist.ts";
-import { fit } from "../lib/distill/fit.ts";
-import { mnistTeacher } from "../lib/models/mod.ts";
+import { describeBackend, ensureBackend } from "../../lib/backend.ts";
+import { loadMnist } from "../../lib/data/mnist.ts";
+import { fit } from "../../lib/distill/fit.ts";
+import { mnistTeacher } from "../../lib/models/mod.ts";
 
 const backend = await ensureBackend();
 console.log(describeBackend(backend));

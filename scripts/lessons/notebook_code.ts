@@ -9,7 +9,7 @@
  * grade` runs submissions through as well.
  */
 import { basename, join } from "node:path";
-import type { NotebookJson } from "../lib/exercises/cells.ts";
+import type { NotebookJson } from "../../lib/exercises/cells.ts";
 
 /**
  * A notebook's code cells, in order, as one module: each cell under a `// <fileName>, cell <i>`
@@ -69,7 +69,7 @@ async function checkFormat(root: string): Promise<void> {
 }
 
 if (import.meta.main) {
-  const root = new URL("../", import.meta.url).pathname;
+  const root = new URL("../../", import.meta.url).pathname;
   await extractAll(root);
   if (Deno.args.includes("--check-format")) await checkFormat(root);
 }

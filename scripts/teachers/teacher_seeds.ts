@@ -7,13 +7,13 @@
  * far that one run is from the recipe's typical result.
  * bench/lesson_a_reference.py does the same in PyTorch.
  *
- *   deno run -A scripts/teacher_seeds.ts 1 2 3
+ *   deno run -A scripts/teachers/teacher_seeds.ts 1 2 3
  */
-import { backendLabel, ensureBackend } from "../lib/backend.ts";
-import { loadMnist } from "../lib/data/mnist.ts";
-import { defaultOptimizer, fit } from "../lib/distill/fit.ts";
-import { mnistTeacher } from "../lib/models/mod.ts";
-import { type OurSeedRun, recordOurSeeds } from "../lib/notebook/seed_spread.ts";
+import { backendLabel, ensureBackend } from "../../lib/backend.ts";
+import { loadMnist } from "../../lib/data/mnist.ts";
+import { defaultOptimizer, fit } from "../../lib/distill/fit.ts";
+import { mnistTeacher } from "../../lib/models/mod.ts";
+import { type OurSeedRun, recordOurSeeds } from "../../lib/notebook/seed_spread.ts";
 
 const seeds = Deno.args.map(Number);
 if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s))) {

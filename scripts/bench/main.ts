@@ -26,17 +26,17 @@ import { parseArgs } from "node:util";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nativeLayerInfo } from "@kd/engine";
-import { describeBackend, ensureBackend } from "../lib/backend.ts";
-import { createDataset, type Dataset, select, toTensors } from "../lib/data/dataset.ts";
-import { projectMirror } from "../lib/data/download.ts";
-import { loadMnist } from "../lib/data/mnist.ts";
-import { IMAGENET_NORMALIZATION, loadCifar10 } from "../lib/data/cifar10.ts";
-import { fit } from "../lib/distill/fit.ts";
-import { predictOutputs } from "../lib/distill/outputs.ts";
-import { hardLabels, klDivergence } from "../lib/distill/terms.ts";
-import { cifarDeepNN, cifarLightNN, mnistTeacher } from "../lib/models/mod.ts";
-import { readSetting } from "../lib/settings.ts";
-import { median } from "../lib/stats.ts";
+import { describeBackend, ensureBackend } from "../../lib/backend.ts";
+import { createDataset, type Dataset, select, toTensors } from "../../lib/data/dataset.ts";
+import { projectMirror } from "../../lib/data/download.ts";
+import { loadMnist } from "../../lib/data/mnist.ts";
+import { IMAGENET_NORMALIZATION, loadCifar10 } from "../../lib/data/cifar10.ts";
+import { fit } from "../../lib/distill/fit.ts";
+import { predictOutputs } from "../../lib/distill/outputs.ts";
+import { hardLabels, klDivergence } from "../../lib/distill/terms.ts";
+import { cifarDeepNN, cifarLightNN, mnistTeacher } from "../../lib/models/mod.ts";
+import { readSetting } from "../../lib/settings.ts";
+import { median } from "../../lib/stats.ts";
 
 type ModelKey = "teacher" | "deep" | "light";
 

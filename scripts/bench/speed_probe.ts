@@ -6,7 +6,7 @@
  * convolutions and matrix products); `KD_NATIVE=0` gives the pure wasm path.
  * The header says which path ran.
  *
- *   deno run -A scripts/speed_probe.ts [--model teacher|deepnn|lightnn] [--batches 10] [--warmup 2]
+ *   deno run -A scripts/bench/speed_probe.ts [--model teacher|deepnn|lightnn] [--batches 10] [--warmup 2]
  *     [--profile [--shapes]] [--backend cpu]
  *
  * --profile times every kernel (self time, nested kernel calls excluded) and
@@ -23,11 +23,11 @@ import {
   traceSince,
   traceSnapshot,
 } from "@kd/engine";
-import { describeBackend, ensureBackend } from "../lib/backend.ts";
-import { defaultOptimizer } from "../lib/distill/fit.ts";
-import { crossEntropy } from "../lib/distill/losses.ts";
-import { forward } from "../lib/distill/outputs.ts";
-import { cifarDeepNN, cifarLightNN, mnistTeacher } from "../lib/models/mod.ts";
+import { describeBackend, ensureBackend } from "../../lib/backend.ts";
+import { defaultOptimizer } from "../../lib/distill/fit.ts";
+import { crossEntropy } from "../../lib/distill/losses.ts";
+import { forward } from "../../lib/distill/outputs.ts";
+import { cifarDeepNN, cifarLightNN, mnistTeacher } from "../../lib/models/mod.ts";
 
 const { values: opts } = parseArgs({
   args: Deno.args,

@@ -1,5 +1,5 @@
 /**
- * Finds a Python with the Jupyter client that scripts/execute_notebooks.py needs, or installs one.
+ * Finds a Python with the Jupyter client that scripts/lessons/execute_notebooks.py needs, or installs one.
  * Routes, in order of preference:
  *
  * 1. reuse: the project venv (`.venv-jupyter/`) or a system Python already imports the client;
