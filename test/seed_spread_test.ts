@@ -46,7 +46,10 @@ Deno.test("a malformed file is refused with its path, the problem and the fix", 
     await Deno.writeTextFile(path, "{ not json");
     await assert.rejects(readSeedSpread(path), (e: Error) => {
       assert.match(e.message, new RegExp(`^${path}: not JSON`));
-      assert.match(e.message, /rerun scripts\/teachers\/teacher_seeds\.ts or bench\/lesson_a_reference\.py/);
+      assert.match(
+        e.message,
+        /rerun scripts\/teachers\/teacher_seeds\.ts or bench\/lesson_a_reference\.py/,
+      );
       return true;
     });
     const { studentAlone: _, ...run } = pytorch.runs[0];
