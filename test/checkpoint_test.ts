@@ -114,6 +114,20 @@ Deno.test("a checkpoint saves and restores the random state of any StatefulLayer
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("a checkpoint of an SGD run saves and restores its weights", async () => {
+  const dir = await Deno.makeTempDir();
+  const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+  const optimizer = tf.train.sgd(0.1);
+  const saved = model.getWeights().map((w) => w.arraySync());
+  await saveCheckpoint(dir, [model], optimizer, { epoch: 3, history: [] });
+  tf.tidy(() => model.setWeights(model.getWeights().map((w) => tf.zerosLike(w))));
+  const state = await loadCheckpoint(dir, [model], optimizer);
+  assert.equal(state?.epoch, 3);
+  assert.deepEqual(model.getWeights().map((w) => w.arraySync()), saved);
+  model.dispose();
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("saving and restoring a checkpoint leaks no tensors", async () => {
   const dir = await Deno.makeTempDir();
   const model = tabularStudent({ seed: 1 });

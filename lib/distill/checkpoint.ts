@@ -51,7 +51,10 @@ function statefulLayers(models: readonly tf.LayersModel[]): (tf.layers.Layer & S
  * from step 8 on; so they are saved as they are and written back after it.
  */
 function adamPowers(optimizer: tf.Optimizer): AdamState | undefined {
-  return optimizer instanceof tf.AdamOptimizer ? adamState(optimizer) : undefined;
+  // Not instanceof: tfjs's Optimizer answers instanceof by shape, so every optimizer is "an Adam".
+  return optimizer.getClassName() === tf.AdamOptimizer.className
+    ? adamState(optimizer as tf.AdamOptimizer)
+    : undefined;
 }
 
 /** Writes checkpoint `epoch` into `dir` and points `latest` at it; older ones are removed. */
