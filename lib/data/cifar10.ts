@@ -9,6 +9,7 @@ import { createDataset, type Dataset, type Normalization } from "./dataset.ts";
 import { readSetting } from "../settings.ts";
 import { exists, writeFileAtomic } from "../fs/safe_write.ts";
 import { CACHE_ENV, type Checksum, isUrl, MIRROR_ENV, obtainFile } from "./download.ts";
+import { message } from "../errors.ts";
 
 export const CIFAR10_ARCHIVE = "cifar-10-binary.tar.gz";
 export const CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
@@ -149,7 +150,7 @@ export async function ensureCifar10(options: Cifar10Options = {}): Promise<Cifar
       });
     } catch (e) {
       await rejectArchive(
-        `extraction failed (${(e as Error).message}); the archive is damaged or not a tar.gz`,
+        `extraction failed (${message(e)}); the archive is damaged or not a tar.gz`,
         e,
       );
     }
@@ -172,14 +173,14 @@ export async function ensureCifar10(options: Cifar10Options = {}): Promise<Cifar
       if (typeof code === "string" && /^E[A-Z]+$/.test(code)) {
         // The system refused (disk full, permissions): the archive is not to blame.
         throw new Error(
-          `${archive.path}: extraction into ${cacheDir} failed (${(e as Error).message}); ` +
+          `${archive.path}: extraction into ${cacheDir} failed (${message(e)}); ` +
             `free disk space or fix write permission there (or set ${CACHE_ENV} to another ` +
             `cache directory) and run again`,
           { cause: e },
         );
       }
       await rejectArchive(
-        `extraction failed (${(e as Error).message}); the archive is damaged or not a tar.gz`,
+        `extraction failed (${message(e)}); the archive is damaged or not a tar.gz`,
         e,
       );
     }
@@ -302,7 +303,7 @@ export async function loadCifar10(
     // without its marker it no longer counts, and the next run extracts it again.
     await Deno.remove(join(dir, MARKER)).catch(() => {});
     throw new Error(
-      `${(e as Error).message} [${dir} was marked incomplete, so the next run extracts the ` +
+      `${message(e)} [${dir} was marked incomplete, so the next run extracts the ` +
         `archive again]`,
       { cause: e },
     );

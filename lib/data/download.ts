@@ -10,6 +10,7 @@ import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { exists, writeAtomic } from "../fs/safe_write.ts";
 import { readSetting, type SettingName } from "../settings.ts";
+import { message } from "../errors.ts";
 
 /** The setting naming a directory or URL base that holds data archives. */
 export const MIRROR_ENV: SettingName = "KD_DATA_MIRROR";
@@ -123,7 +124,7 @@ export function downloadVerified(
     try {
       response = await fetch(url);
     } catch (e) {
-      throw new Error(`could not download ${url} (${(e as Error).message}); ${hint}`, { cause: e });
+      throw new Error(`could not download ${url} (${message(e)}); ${hint}`, { cause: e });
     }
     if (!response.ok || !response.body) {
       await response.body?.cancel();
@@ -149,7 +150,7 @@ export function downloadVerified(
       await response.body.pipeThrough(hashing).pipeTo(file.writable);
     } catch (e) {
       throw new Error(
-        `download of ${url} failed after ${bytes} bytes${total} (${(e as Error).message}); ` +
+        `download of ${url} failed after ${bytes} bytes${total} (${message(e)}); ` +
           `the partial file was deleted, nothing was kept: run again to retry, or ${hint}`,
         { cause: e },
       );

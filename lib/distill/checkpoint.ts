@@ -11,6 +11,7 @@ import { writeDirAtomic, writeFileAtomic } from "../fs/safe_write.ts";
 import { isStatefulLayer, type StatefulLayer } from "../models/stateful_layer.ts";
 import { type AdamState, adamState } from "./adam_state.ts";
 import type { EpochRecord } from "./history.ts";
+import { message } from "../errors.ts";
 
 interface TensorEntry {
   name: string;
@@ -132,9 +133,7 @@ export async function loadCheckpoint(
     bytes = await Deno.readFile(join(at, "tensors.bin"));
   } catch (e) {
     throw new Error(
-      `checkpoint ${at} is unreadable (${
-        (e as Error).message
-      }); delete ${dir} to start the run afresh`,
+      `checkpoint ${at} is unreadable (${message(e)}); delete ${dir} to start the run afresh`,
     );
   }
   if (manifest.models.length !== models.length) {

@@ -14,6 +14,7 @@ import {
   renderSvg,
   VEGA_LITE_MIME,
 } from "../charts/mod.ts";
+import { message } from "../errors.ts";
 
 /** A Jupyter MIME bundle (same shape as `Deno.jupyter.MediaBundle`). */
 export type MediaBundle = Record<string, string | object>;
@@ -93,7 +94,7 @@ export async function chartBundle(
     } catch (e) {
       if (!warnedNoPng) {
         warnedNoPng = true;
-        console.warn(`showChart: no PNG (${e instanceof Error ? e.message : String(e)})`);
+        console.warn(`showChart: no PNG (${message(e)})`);
       }
     }
   }

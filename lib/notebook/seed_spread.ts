@@ -7,6 +7,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../fs/safe_write.ts";
+import { message } from "../errors.ts";
 
 /** Where the two scripts write and the notebook reads. */
 export const SEED_SPREAD_FILE = fileURLToPath(
@@ -77,7 +78,7 @@ export async function readSeedSpread(path = SEED_SPREAD_FILE): Promise<SeedSprea
   try {
     data = JSON.parse(text);
   } catch (e) {
-    fail(path, `not JSON (${(e as Error).message})`);
+    fail(path, `not JSON (${message(e)})`);
   }
   if (data.ours) checkSide(path, "ours", data.ours, ["seed", "test", "train", "minutes"]);
   if (data.pytorch) {

@@ -16,6 +16,7 @@ import { countTrainableParams } from "../models/blocks.ts";
 import { cifarDeepNN } from "../models/cifar_cnn.ts";
 import { mnistTeacher } from "../models/mnist_cnn.ts";
 import { loadModel, saveModel } from "../io/model_dir.ts";
+import { message } from "../errors.ts";
 
 /** The shipped teachers: notebook 02's (notebook 01's CNN on CIFAR-10) and notebook 04's DeepNN. */
 export type TeacherName = "teacher01-cifar10" | "deepnn";
@@ -311,7 +312,7 @@ async function readManifest(path: string, name: TeacherName): Promise<TeacherMan
   try {
     manifest = JSON.parse(await Deno.readTextFile(path));
   } catch (e) {
-    throw new Error(`${path} is unreadable (${(e as Error).message}); ${retrain(name)}`);
+    throw new Error(`${path} is unreadable (${message(e)}); ${retrain(name)}`);
   }
   const files = manifest?.files;
   if (manifest?.format !== 1 || !manifest.architecture || !files || FILES.some((f) => !files[f])) {
@@ -364,7 +365,7 @@ export async function loadTeacher(
     try {
       got = await describeFile(path);
     } catch (e) {
-      throw new Error(`${path} is unreadable (${(e as Error).message}); ${retrain(name)}`);
+      throw new Error(`${path} is unreadable (${message(e)}); ${retrain(name)}`);
     }
     if (got.bytes !== want.bytes) {
       throw new Error(
@@ -383,7 +384,7 @@ export async function loadTeacher(
   try {
     model = await loadModel(dir);
   } catch (e) {
-    throw new Error(`${(e as Error).message} (teacher ${name}: ${retrain(name)})`, { cause: e });
+    throw new Error(`${message(e)} (teacher ${name}: ${retrain(name)})`, { cause: e });
   }
   const modelDiff = architectureDifference(architectureOf(model), expected);
   if (modelDiff) {
