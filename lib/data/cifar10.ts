@@ -7,6 +7,7 @@ import * as tar from "tar";
 import { join, resolve } from "node:path";
 import { createDataset, type Dataset, type Normalization } from "./dataset.ts";
 import { readSetting } from "../settings.ts";
+import { repositoryPath } from "../fs/repository.ts";
 import { exists, writeFileAtomic } from "../fs/safe_write.ts";
 import { CACHE_ENV, type Checksum, isUrl, MIRROR_ENV, obtainFile } from "./download.ts";
 import { message } from "../errors.ts";
@@ -82,14 +83,11 @@ interface Marker {
   description: string;
 }
 
-/** `<repo>/data/cache`, where `<repo>` is two levels above this file. */
+/** The cache folder setting, else the repository's `data/cache`. */
 export function defaultCacheDir(): string {
   const env = readSetting(CACHE_ENV);
   if (env) return env;
-  const url = new URL("../../data/cache", import.meta.url);
-  return url.protocol === "file:"
-    ? decodeURIComponent(url.pathname)
-    : join(Deno.cwd(), "data", "cache");
+  return repositoryPath("data", "cache");
 }
 
 async function readMarker(dir: string): Promise<Marker | undefined> {

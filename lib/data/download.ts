@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { repositoryPath } from "../fs/repository.ts";
 import { exists, writeAtomic } from "../fs/safe_write.ts";
 import { readSetting, type SettingName } from "../settings.ts";
 import { message } from "../errors.ts";
@@ -53,7 +53,7 @@ export interface ObtainedFile {
  * never defaults to it: without `KD_DATA_MIRROR` the loaders download the official archive.
  */
 export function projectMirror(): string {
-  return readSetting(MIRROR_ENV) ?? fileURLToPath(new URL("../../../shared/data", import.meta.url));
+  return readSetting(MIRROR_ENV) ?? repositoryPath("..", "shared", "data");
 }
 
 /** True for `http://` and `https://` addresses (a mirror that is not a directory). */

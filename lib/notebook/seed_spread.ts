@@ -5,14 +5,12 @@
  * bench/lesson_a_seeds.json, so the notebook can show figures a run produced instead of prose
  * that quotes them.
  */
-import { fileURLToPath } from "node:url";
+import { repositoryPath } from "../fs/repository.ts";
 import { writeFileAtomic } from "../fs/safe_write.ts";
 import { message } from "../errors.ts";
 
 /** Where the two scripts write and the notebook reads. */
-export const SEED_SPREAD_FILE = fileURLToPath(
-  new URL("../../bench/lesson_a_seeds.json", import.meta.url),
-);
+export const SEED_SPREAD_FILE = repositoryPath("bench", "lesson_a_seeds.json");
 
 /** One seed of our teacher: accuracies are fractions (0.9895), one per epoch. */
 export interface OurSeedRun {

@@ -7,7 +7,6 @@
  */
 import type * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { CIFAR10_UNIT_SCALE, IMAGENET_NORMALIZATION } from "../data/cifar10.ts";
 import type { Normalization } from "../data/dataset.ts";
 import { type Checksum, fileDigests } from "../data/download.ts";
@@ -17,6 +16,7 @@ import { cifarDeepNN } from "../models/cifar_cnn.ts";
 import { mnistTeacher } from "../models/mnist_cnn.ts";
 import { loadModel, saveModel } from "../io/model_dir.ts";
 import { message } from "../errors.ts";
+import { repositoryPath } from "../fs/repository.ts";
 
 /** The shipped teachers: notebook 02's (notebook 01's CNN on CIFAR-10) and notebook 04's DeepNN. */
 export type TeacherName = "teacher01-cifar10" | "deepnn";
@@ -196,10 +196,9 @@ export interface LoadedTeacher {
 const MANIFEST = "manifest.json";
 const FILES = ["model.json", "weights.bin"] as const;
 
-/** `<repo>/data/teachers`, where `<repo>` is two levels above this file. */
+/** The repository's `data/teachers`, where the shipped teachers are committed. */
 export function defaultTeachersDir(): string {
-  const url = new URL("../../data/teachers", import.meta.url);
-  return url.protocol === "file:" ? fileURLToPath(url) : join(Deno.cwd(), "data", "teachers");
+  return repositoryPath("data", "teachers");
 }
 
 /** The folder of teacher `name`. */
