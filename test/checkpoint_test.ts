@@ -5,6 +5,7 @@ import { syntheticPeople } from "../lib/data/people.ts";
 import { loadCheckpoint, saveCheckpoint } from "../lib/distill/checkpoint.ts";
 import { fit } from "../lib/distill/fit.ts";
 import { tabularStudent, tabularTeacher } from "../lib/models/mod.ts";
+import type { StatefulLayer } from "../lib/models/stateful_layer.ts";
 
 const script = new URL("./fixtures/checkpoint_run.ts", import.meta.url).pathname;
 type Kind = "lightnn" | "mnist-student";
@@ -79,6 +80,51 @@ Deno.test("a half-written checkpoint is ignored; a foreign one is refused with t
     loadCheckpoint(dir, [tabularTeacher()], tf.train.adam(0.01)),
     /model tabular_teacher has 6 weights, the checkpoint 4; it belongs to another architecture — delete/,
   );
+  await Deno.remove(dir, { recursive: true });
+});
+
+/** A layer of no class the checkpoint knows, with a stream position of its own. */
+class StreamPosition extends tf.layers.Layer implements StatefulLayer {
+  static className = "StreamPositionForCheckpointTest";
+  position = 0;
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return (Array.isArray(inputs) ? inputs[0] : inputs).clone();
+  }
+  rngState(): number {
+    return this.position;
+  }
+  restoreRngState(state: number): void {
+    this.position = state;
+  }
+}
+
+Deno.test("a checkpoint saves and restores the random state of any StatefulLayer", async () => {
+  const dir = await Deno.makeTempDir();
+  const stream = new StreamPosition({ name: "stream" });
+  const model = tf.sequential({
+    layers: [tf.layers.dense({ units: 2, inputShape: [3] }), stream],
+  });
+  const optimizer = tf.train.adam(0.1);
+  stream.position = 12345;
+  await saveCheckpoint(dir, [model], optimizer, { epoch: 1, history: [] });
+  stream.position = 0;
+  await loadCheckpoint(dir, [model], optimizer);
+  assert.equal(stream.position, 12345);
+  model.dispose();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a checkpoint of an SGD run saves and restores its weights", async () => {
+  const dir = await Deno.makeTempDir();
+  const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+  const optimizer = tf.train.sgd(0.1);
+  const saved = model.getWeights().map((w) => w.arraySync());
+  await saveCheckpoint(dir, [model], optimizer, { epoch: 3, history: [] });
+  tf.tidy(() => model.setWeights(model.getWeights().map((w) => tf.zerosLike(w))));
+  const state = await loadCheckpoint(dir, [model], optimizer);
+  assert.equal(state?.epoch, 3);
+  assert.deepEqual(model.getWeights().map((w) => w.arraySync()), saved);
+  model.dispose();
   await Deno.remove(dir, { recursive: true });
 });
 

@@ -5,12 +5,13 @@
  * Must be imported BEFORE "vega" (ES modules evaluate in import order).
  */
 import process from "node:process";
+import { message } from "../errors.ts";
 
 const original = process.emitWarning.bind(process);
 
 function isPunycodeDeprecation(args: unknown[]): boolean {
   const [warning, typeOrOptions, code] = args;
-  const text = warning instanceof Error ? warning.message : String(warning);
+  const text = message(warning);
   const codeValue = typeof typeOrOptions === "object" && typeOrOptions !== null
     ? (typeOrOptions as { code?: unknown }).code
     : code;

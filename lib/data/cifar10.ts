@@ -6,8 +6,10 @@
 import { join, resolve } from "node:path";
 import { createDataset, type Dataset, type Normalization } from "./dataset.ts";
 import { readSetting } from "../settings.ts";
+import { repositoryPath } from "../fs/repository.ts";
 import { exists, writeFileAtomic } from "../fs/safe_write.ts";
 import { CACHE_ENV, type Checksum, isUrl, MIRROR_ENV, obtainFile } from "./download.ts";
+import { message } from "../errors.ts";
 
 export const CIFAR10_ARCHIVE = "cifar-10-binary.tar.gz";
 export const CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
@@ -80,14 +82,11 @@ interface Marker {
   description: string;
 }
 
-/** `<repo>/data/cache`, where `<repo>` is two levels above this file. */
+/** The cache folder setting, else the repository's `data/cache`. */
 export function defaultCacheDir(): string {
   const env = readSetting(CACHE_ENV);
   if (env) return env;
-  const url = new URL("../../data/cache", import.meta.url);
-  return url.protocol === "file:"
-    ? decodeURIComponent(url.pathname)
-    : join(Deno.cwd(), "data", "cache");
+  return repositoryPath("data", "cache");
 }
 
 async function readMarker(dir: string): Promise<Marker | undefined> {
@@ -152,7 +151,7 @@ export async function ensureCifar10(options: Cifar10Options = {}): Promise<Cifar
       });
     } catch (e) {
       await rejectArchive(
-        `extraction failed (${(e as Error).message}); the archive is damaged or not a tar.gz`,
+        `extraction failed (${message(e)}); the archive is damaged or not a tar.gz`,
         e,
       );
     }
@@ -175,14 +174,14 @@ export async function ensureCifar10(options: Cifar10Options = {}): Promise<Cifar
       if (typeof code === "string" && /^E[A-Z]+$/.test(code)) {
         // The system refused (disk full, permissions): the archive is not to blame.
         throw new Error(
-          `${archive.path}: extraction into ${cacheDir} failed (${(e as Error).message}); ` +
+          `${archive.path}: extraction into ${cacheDir} failed (${message(e)}); ` +
             `free disk space or fix write permission there (or set ${CACHE_ENV} to another ` +
             `cache directory) and run again`,
           { cause: e },
         );
       }
       await rejectArchive(
-        `extraction failed (${(e as Error).message}); the archive is damaged or not a tar.gz`,
+        `extraction failed (${message(e)}); the archive is damaged or not a tar.gz`,
         e,
       );
     }
@@ -305,7 +304,7 @@ export async function loadCifar10(
     // without its marker it no longer counts, and the next run extracts it again.
     await Deno.remove(join(dir, MARKER)).catch(() => {});
     throw new Error(
-      `${(e as Error).message} [${dir} was marked incomplete, so the next run extracts the ` +
+      `${message(e)} [${dir} was marked incomplete, so the next run extracts the ` +
         `archive again]`,
       { cause: e },
     );

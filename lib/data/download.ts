@@ -7,9 +7,10 @@
  */
 import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { repositoryPath } from "../fs/repository.ts";
 import { exists, writeAtomic } from "../fs/safe_write.ts";
 import { readSetting, type SettingName } from "../settings.ts";
+import { message } from "../errors.ts";
 
 /** The setting naming a directory or URL base that holds data archives. */
 export const MIRROR_ENV: SettingName = "KD_DATA_MIRROR";
@@ -52,7 +53,7 @@ export interface ObtainedFile {
  * never defaults to it: without `KD_DATA_MIRROR` the loaders download the official archive.
  */
 export function projectMirror(): string {
-  return readSetting(MIRROR_ENV) ?? fileURLToPath(new URL("../../../shared/data", import.meta.url));
+  return readSetting(MIRROR_ENV) ?? repositoryPath("..", "shared", "data");
 }
 
 /** True for `http://` and `https://` addresses (a mirror that is not a directory). */
@@ -123,7 +124,7 @@ export function downloadVerified(
     try {
       response = await fetch(url);
     } catch (e) {
-      throw new Error(`could not download ${url} (${(e as Error).message}); ${hint}`, { cause: e });
+      throw new Error(`could not download ${url} (${message(e)}); ${hint}`, { cause: e });
     }
     if (!response.ok || !response.body) {
       await response.body?.cancel();
@@ -149,7 +150,7 @@ export function downloadVerified(
       await response.body.pipeThrough(hashing).pipeTo(file.writable);
     } catch (e) {
       throw new Error(
-        `download of ${url} failed after ${bytes} bytes${total} (${(e as Error).message}); ` +
+        `download of ${url} failed after ${bytes} bytes${total} (${message(e)}); ` +
           `the partial file was deleted, nothing was kept: run again to retry, or ${hint}`,
         { cause: e },
       );

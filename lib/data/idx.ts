@@ -4,6 +4,7 @@
  * values row-major. Only unsigned bytes (type code 0x08) are supported, which
  * is what MNIST uses.
  */
+import { message } from "../errors.ts";
 
 /** Magic number of an IDX label file: unsigned bytes, one dimension. */
 export const IDX_LABELS_MAGIC = 0x00000801;
@@ -31,9 +32,7 @@ export async function gunzip(bytes: Uint8Array, fileName: string): Promise<Uint8
     return new Uint8Array(await new Response(stream).arrayBuffer());
   } catch (e) {
     throw new Error(
-      `${fileName}: could not gunzip (${
-        (e as Error).message
-      }); the file is corrupt or incomplete, ` +
+      `${fileName}: could not gunzip (${message(e)}); the file is corrupt or incomplete, ` +
         `download it again`,
       { cause: e },
     );

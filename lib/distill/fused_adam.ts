@@ -7,23 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type AdamScalars, adamStep, hasFusedAdamStep } from "../backend.ts";
-
-interface Moment {
-  originalName: string;
-  variable: tf.Variable;
-}
-
-/** The AdamOptimizer fields the fused step reads and updates (private in tfjs's typings). */
-interface AdamState {
-  learningRate: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  accBeta1: tf.Variable;
-  accBeta2: tf.Variable;
-  accumulatedFirstMoment: Moment[];
-  accumulatedSecondMoment: Moment[];
-}
+import { type AdamMoment, adamState } from "./adam_state.ts";
 
 /** What `applyGradients` receives: gradients by variable name, as a map or a list. */
 type VariableGradients = Parameters<tf.AdamOptimizer["applyGradients"]>[0];
@@ -42,7 +26,7 @@ export class FusedAdam extends tf.AdamOptimizer {
       );
     if (!fusable) return super.applyGradients(variableGradients);
 
-    const state = this as unknown as AdamState;
+    const state = adamState(this);
     const scalars: AdamScalars = {
       beta1: state.beta1,
       beta2: state.beta2,
@@ -55,7 +39,7 @@ export class FusedAdam extends tf.AdamOptimizer {
       names.forEach((name, i) => {
         const value = variables[name];
         // Moments are created lazily, named as the stock optimizer names them.
-        const moment = (list: Moment[], suffix: string) =>
+        const moment = (list: AdamMoment[], suffix: string) =>
           list[i] ??= {
             originalName: `${name}/${suffix}`,
             variable: tf.tidy(() => tf.zerosLike(value).variable(false)),

@@ -4,6 +4,7 @@
  * first batch with a message from deep inside tfjs that names the kernel but not the layer.
  */
 import * as tf from "@tensorflow/tfjs";
+import { message } from "../errors.ts";
 
 /** Layers already probed, per backend: a model trained again is not probed again. */
 const probed = new WeakMap<tf.layers.Layer, Set<string>>();
@@ -70,7 +71,7 @@ function probe(layer: tf.layers.Layer): string | undefined {
     return undefined;
   } catch (e) {
     dropFailedTape();
-    return e instanceof Error ? e.message : String(e);
+    return message(e);
   }
 }
 

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import "../models/custom_layers.ts";
 import { writeDirAtomic } from "../fs/safe_write.ts";
 import { encodeWeights, manifestBytes, WEIGHT_FORMATS, type WeightFormat } from "./quantise.ts";
+import { message } from "../errors.ts";
 
 const MODEL_JSON = "model.json";
 const WEIGHTS_BIN = "weights.bin";
@@ -75,7 +76,7 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
     json = JSON.parse(await Deno.readTextFile(jsonPath));
   } catch (e) {
     throw new Error(
-      `cannot read ${jsonPath}: ${(e as Error).message}; save the model there with saveModel first`,
+      `cannot read ${jsonPath}: ${message(e)}; save the model there with saveModel first`,
     );
   }
   if (!json.modelTopology || !json.weightsManifest?.length) {
@@ -90,7 +91,7 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
       return await Deno.readFile(join(dir, p));
     } catch (e) {
       throw new Error(
-        `cannot read ${join(dir, p)}, which ${jsonPath} lists: ${(e as Error).message}; save again`,
+        `cannot read ${join(dir, p)}, which ${jsonPath} lists: ${message(e)}; save again`,
       );
     }
   }));

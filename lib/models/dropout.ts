@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { createRng, type Rng } from "../random.ts";
+import type { StatefulLayer } from "./stateful_layer.ts";
 
 export interface SeededDropoutArgs {
   rate: number;
@@ -14,7 +15,7 @@ export interface SeededDropoutArgs {
   name?: string;
 }
 
-export class SeededDropout extends tf.layers.Layer {
+export class SeededDropout extends tf.layers.Layer implements StatefulLayer {
   static className = "SeededDropout";
   readonly rate: number;
   readonly seed: number;
@@ -36,7 +37,7 @@ export class SeededDropout extends tf.layers.Layer {
     return tf.dropout(x, this.rate, undefined, Math.floor(this.#rng.next() * 2 ** 31));
   }
 
-  /** The stream's position, for checkpoints. */
+  /** The stream's position, for checkpoints (see StatefulLayer). */
   rngState(): number {
     return this.#rng.state();
   }

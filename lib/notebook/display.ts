@@ -15,6 +15,7 @@ import {
   renderSvg,
   VEGA_LITE_MIME,
 } from "../charts/mod.ts";
+import { message } from "../errors.ts";
 import {
   type DisplayOptions,
   inJupyterKernel,
@@ -75,7 +76,7 @@ export async function chartBundle(
     } catch (e) {
       if (!warnedNoPng) {
         warnedNoPng = true;
-        console.warn(`showChart: no PNG (${e instanceof Error ? e.message : String(e)})`);
+        console.warn(`showChart: no PNG (${message(e)})`);
       }
     }
   }

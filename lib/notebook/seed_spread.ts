@@ -5,13 +5,12 @@
  * bench/lesson_a_seeds.json, so the notebook can show figures a run produced instead of prose
  * that quotes them.
  */
-import { fileURLToPath } from "node:url";
+import { repositoryPath } from "../fs/repository.ts";
 import { writeFileAtomic } from "../fs/safe_write.ts";
+import { message } from "../errors.ts";
 
 /** Where the two scripts write and the notebook reads. */
-export const SEED_SPREAD_FILE = fileURLToPath(
-  new URL("../../bench/lesson_a_seeds.json", import.meta.url),
-);
+export const SEED_SPREAD_FILE = repositoryPath("bench", "lesson_a_seeds.json");
 
 /** One seed of our teacher: accuracies are fractions (0.9895), one per epoch. */
 export interface OurSeedRun {
@@ -77,7 +76,7 @@ export async function readSeedSpread(path = SEED_SPREAD_FILE): Promise<SeedSprea
   try {
     data = JSON.parse(text);
   } catch (e) {
-    fail(path, `not JSON (${(e as Error).message})`);
+    fail(path, `not JSON (${message(e)})`);
   }
   if (data.ours) checkSide(path, "ours", data.ours, ["seed", "test", "train", "minutes"]);
   if (data.pytorch) {

@@ -7,7 +7,6 @@
  */
 import type * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { CIFAR10_UNIT_SCALE, IMAGENET_NORMALIZATION } from "../data/cifar10.ts";
 import type { Normalization } from "../data/dataset.ts";
 import { type Checksum, fileDigests } from "../data/download.ts";
@@ -16,6 +15,8 @@ import { countTrainableParams } from "../models/blocks.ts";
 import { cifarDeepNN } from "../models/cifar_cnn.ts";
 import { mnistTeacher } from "../models/mnist_cnn.ts";
 import { loadModel, saveModel } from "../io/model_dir.ts";
+import { message } from "../errors.ts";
+import { repositoryPath } from "../fs/repository.ts";
 
 /** The shipped teachers: notebook 02's (notebook 01's CNN on CIFAR-10) and notebook 04's DeepNN. */
 export type TeacherName = "teacher01-cifar10" | "deepnn";
@@ -195,10 +196,9 @@ export interface LoadedTeacher {
 const MANIFEST = "manifest.json";
 const FILES = ["model.json", "weights.bin"] as const;
 
-/** `<repo>/data/teachers`, where `<repo>` is two levels above this file. */
+/** The repository's `data/teachers`, where the shipped teachers are committed. */
 export function defaultTeachersDir(): string {
-  const url = new URL("../../data/teachers", import.meta.url);
-  return url.protocol === "file:" ? fileURLToPath(url) : join(Deno.cwd(), "data", "teachers");
+  return repositoryPath("data", "teachers");
 }
 
 /** The folder of teacher `name`. */
@@ -311,7 +311,7 @@ async function readManifest(path: string, name: TeacherName): Promise<TeacherMan
   try {
     manifest = JSON.parse(await Deno.readTextFile(path));
   } catch (e) {
-    throw new Error(`${path} is unreadable (${(e as Error).message}); ${retrain(name)}`);
+    throw new Error(`${path} is unreadable (${message(e)}); ${retrain(name)}`);
   }
   const files = manifest?.files;
   if (manifest?.format !== 1 || !manifest.architecture || !files || FILES.some((f) => !files[f])) {
@@ -364,7 +364,7 @@ export async function loadTeacher(
     try {
       got = await describeFile(path);
     } catch (e) {
-      throw new Error(`${path} is unreadable (${(e as Error).message}); ${retrain(name)}`);
+      throw new Error(`${path} is unreadable (${message(e)}); ${retrain(name)}`);
     }
     if (got.bytes !== want.bytes) {
       throw new Error(
@@ -383,7 +383,7 @@ export async function loadTeacher(
   try {
     model = await loadModel(dir);
   } catch (e) {
-    throw new Error(`${(e as Error).message} (teacher ${name}: ${retrain(name)})`, { cause: e });
+    throw new Error(`${message(e)} (teacher ${name}: ${retrain(name)})`, { cause: e });
   }
   const modelDiff = architectureDifference(architectureOf(model), expected);
   if (modelDiff) {

@@ -14,6 +14,7 @@ import { CIFAR_INPUT, CIFAR_OUTPUT, sameShape, showShape } from "../02-cifar-mod
 import { checkFailed, checkPassed, type CheckResult } from "../result.ts";
 import { count, describeKind, isLayersModel, pct } from "../util.ts";
 import { defineExercise } from "../define.ts";
+import { message } from "../../errors.ts";
 
 /** The stated budget of `checkCifarTraining`. */
 export interface CifarTrainingBudget {
@@ -147,7 +148,7 @@ export async function checkCifarTraining(
   } catch (e) {
     return checkFailed(
       id,
-      `training a copy of the model failed: ${e instanceof Error ? e.message : String(e)}`,
+      `training a copy of the model failed: ${message(e)}`,
       "the model must output raw logits for 10 classes as its first output (no softmax).",
     );
   } finally {

@@ -10,6 +10,7 @@ import { countTrainableParams } from "../../models/blocks.ts";
 import { checkFailed, checkPassed, type CheckResult } from "../result.ts";
 import { count, describeKind, fmt, fmtRow, isLayersModel } from "../util.ts";
 import { defineExercise, todo } from "../define.ts";
+import { message } from "../../errors.ts";
 
 /** saves `model` to `dir` and returns the model loaded back from there. */
 export type SaveAndReloadFn = (
@@ -106,7 +107,7 @@ export function checkReloadedModel(
   } catch (e) {
     return checkFailed(
       id,
-      `running the models on the data failed: ${e instanceof Error ? e.message : String(e)}`,
+      `running the models on the data failed: ${message(e)}`,
       "pass the dataset the models were trained for (e.g. the notebook's test set).",
     );
   }
