@@ -42,7 +42,7 @@ import {
 import { formatDuration } from "../../lib/notebook/display.ts";
 import type { LivePlot } from "./live_plot.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const DEFAULT_OUT = join(ROOT, "data", "teachers");
 
 interface Settings {
