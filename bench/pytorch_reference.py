@@ -2,9 +2,9 @@
 
 Trains and runs one of the lesson models on the exact batches the Deno bench
 used, and prints one JSON object on stdout: training and inference images per
-second, the peak RSS of this process, the oneDNN version and CPU capability
-PyTorch was built with (its convolutions run on that oneDNN, as our native layer's do),
-and the BLAS library its linear layers ran on.
+second, the peak RSS of this process, the oneDNN version PyTorch was built with (its
+convolutions run on that oneDNN, as our native layer's do), the CPU capability its own
+kernels dispatch to, the BLAS its linear layers ran on, and its whole build summary.
 
     python3 bench/pytorch_reference.py --model teacher --data /tmp/x.bin \
         --threads 0 --batch 100 --warmup 2 --batches 15 --infer-batch 1000
@@ -80,25 +80,36 @@ def load(path: str) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def build_info() -> tuple[str | None, str | None]:
-    """oneDNN's version and the SIMD level PyTorch dispatches to, from its build summary."""
+    """oneDNN's version and the SIMD level PyTorch's own kernels dispatch to."""
     config = torch.__config__.show()
-    # PyTorch 1.x calls oneDNN "MKL-DNN" there.
+    # PyTorch 1.x calls oneDNN "MKL-DNN" there, and 2.x still does in its version line.
     onednn = re.search(r"(?:MKL-DNN|oneDNN) v(\S+)", config)
-    capability = re.search(r"CPU capability usage: (\S+)", config)
-    return (onednn.group(1) if onednn else None, capability.group(1) if capability else None)
+    cpu = getattr(torch.backends, "cpu", None)
+    if cpu is not None and hasattr(cpu, "get_cpu_capability"):
+        # 2.x: what this process dispatches to (ATEN_CPU_CAPABILITY can lower it).
+        capability = cpu.get_cpu_capability()
+    else:
+        found = re.search(r"CPU capability usage: (\S+)", config)
+        capability = found.group(1) if found else None
+    return (onednn.group(1) if onednn else None, capability)
 
 
 def blas_library() -> str | None:
-    """The BLAS file this process mapped (its linear layers' matrix products).
+    """The BLAS behind PyTorch's linear layers.
 
-    Debian's PyTorch links the generic libblas.so.3, which the system's alternatives
-    point at OpenBLAS where libopenblas0 is installed and at the reference (netlib)
-    BLAS otherwise, several times slower: the bench must say which one it measured.
+    pip's build links MKL statically, and its build summary names the version. Debian's
+    links the generic libblas.so.3, which the system's alternatives point at OpenBLAS where
+    libopenblas0 is installed and at the reference (netlib) BLAS otherwise, several times
+    slower: then the file this process mapped says which one it measured. numpy's wheel
+    maps its own OpenBLAS copy, which PyTorch does not call.
     """
+    mkl = re.search(r"Math Kernel Library Version (\S+)", torch.__config__.show())
+    if mkl:
+        return f"MKL {mkl.group(1)}"
     with open("/proc/self/maps") as maps:
         for line in maps:
             path = line.split()[-1]
-            if re.search(r"lib(open)?blas[^/]*\.so", path):
+            if "numpy" not in path and re.search(r"lib(open)?blas[^/]*\.so", path):
                 return path
     return None
 
@@ -160,6 +171,10 @@ def main() -> None:
         "onednn": onednn,
         "cpuCapability": capability,
         "blas": blas_library(),
+        "python": sys.executable,
+        # Where torch was imported from: a venv's site-packages (pip) or dist-packages (Debian).
+        "torchPath": torch.__file__,
+        "config": torch.__config__.show(),
     }, sys.stdout)
     sys.stdout.write("\n")
 

