@@ -53,8 +53,9 @@ export const ENGINE_SETTINGS = {
   },
   KD_BENCH_PYTHON: {
     values: "a Python executable",
-    default: "`/usr/bin/python3`",
-    description: "the Python with PyTorch that `deno task bench` compares against",
+    default: "pip's `torch` in `.venv-bench/` (made on first use)",
+    description:
+      "the Python with PyTorch that `deno task bench` compares against (Debian's: `/usr/bin/python3`)",
   },
 } as const satisfies Record<`KD_${string}`, Setting>;
 
