@@ -30,6 +30,7 @@ function stub(m: Machine): Probes {
   return {
     venvClient: () => Promise.resolve(asked++ === 0 ? m.venvClient : m.afterInstall),
     venvExists: () => Promise.resolve(m.venvExists ?? m.venvClient !== undefined),
+    venvRuns: () => Promise.resolve(m.venvExists ?? false),
     systemClient: () => Promise.resolve(m.systemClient),
     hasPython: () => Promise.resolve(true),
     venvBase: () => Promise.resolve(m.venvBase),

@@ -2,7 +2,7 @@
  * The PyTorch that `deno task bench` compares against by default: pip's build (what
  * `pip install torch` gives a learner today: MKL, oneDNN 3, AVX-512 kernels), pinned, in the
  * git-ignored venv `.venv-bench/`. It is found or made by the Jupyter setup's routes
- * (scripts/jupyter_setup.ts `chooseRoute`, with this venv's probes): reuse the venv, reuse a
+ * (scripts/jupyter_setup.ts `chooseRoute`, with this venv as a client spec): reuse the venv, reuse a
  * system Python that already imports the pinned build, or make the venv with pip. Debian's
  * `python3-torch` has no pinned counterpart, so there is no apt route; it stays selectable with
  * `KD_BENCH_PYTHON=/usr/bin/python3`.
@@ -11,12 +11,12 @@ import { join } from "node:path";
 import {
   chooseRoute,
   type Client,
+  type ClientSpec,
   machineProbes,
   PIP_INSTALL_LIMITS,
   type Probes,
   runCommand,
   type Runner,
-  SYSTEM_PYTHONS,
   venvPython,
 } from "../jupyter_setup.ts";
 
@@ -50,41 +50,20 @@ export function torchInstallCommand(venvDir: string): string {
     TORCH_PIP_PACKAGES.join(" ");
 }
 
-/** Runs `python -c TORCH_PROBE`; the client when it imports the pinned build. */
-async function torchOf(python: string): Promise<Client | undefined> {
-  try {
-    const result = await new Deno.Command(python, {
-      args: ["-c", TORCH_PROBE],
-      stdout: "piped",
-      stderr: "null",
-      // Importing torch takes seconds, more on a busy 2-core machine.
-      signal: AbortSignal.timeout(120_000),
-    }).output();
-    if (!result.success) return undefined;
-    return { python, versions: new TextDecoder().decode(result.stdout).trim() };
-  } catch {
-    return undefined; // not installed, or killed at the timeout
-  }
-}
+/** The bench's PyTorch as the Jupyter setup's routes take a client (no apt route: no aptPackages). */
+export const BENCH_TORCH: ClientSpec = {
+  task: "deno task bench",
+  pipPackages: TORCH_PIP_PACKAGES,
+  probe: TORCH_PROBE,
+  addsToVenv: false,
+};
 
 /**
- * This machine's probes for the bench venv: the Jupyter setup's, but asking for torch. Whether pip
- * reaches an index is not probed up front (a probe would fetch the 190 MB wheel): the install
- * itself tells, and a failed one is removed.
+ * This machine's probes for the bench venv. Whether pip reaches an index is not probed up front (a
+ * probe would fetch the 190 MB wheel): the install itself tells, and a failed one is removed.
  */
 export function torchProbes(venvDir: string): Probes {
-  return {
-    ...machineProbes(venvDir),
-    venvClient: () => torchOf(venvPython(venvDir)),
-    systemClient: async () => {
-      for (const python of SYSTEM_PYTHONS) {
-        const client = await torchOf(python);
-        if (client) return client;
-      }
-      return undefined;
-    },
-    pipReachesIndex: () => Promise.resolve(true),
-  };
+  return { ...machineProbes(venvDir, BENCH_TORCH), pipReachesIndex: () => Promise.resolve(true) };
 }
 
 export interface TorchSetUpOptions {
@@ -103,7 +82,7 @@ export async function setUpBenchTorch(options: TorchSetUpOptions): Promise<Clien
   const { run = runCommand, log = console.log } = options;
   const venvDir = join(options.root, BENCH_VENV_DIR);
   const probes = options.probes ?? torchProbes(venvDir);
-  const route = await chooseRoute(probes, venvDir);
+  const route = await chooseRoute(probes, venvDir, BENCH_TORCH);
   switch (route.kind) {
     case "reuse-venv":
       log(`PyTorch: the bench venv ${venvDir}/ (${route.client.versions})`);
