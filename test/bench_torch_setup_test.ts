@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { Client, Probes, Runner } from "../scripts/jupyter_setup.ts";
-import { venvPython } from "../scripts/jupyter_setup.ts";
+import type { Client, Probes, Runner } from "../scripts/lessons/jupyter_setup.ts";
+import { venvPython } from "../scripts/lessons/jupyter_setup.ts";
 import {
   BENCH_VENV_DIR,
   setUpBenchTorch,

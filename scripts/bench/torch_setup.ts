@@ -2,7 +2,7 @@
  * The PyTorch that `deno task bench` compares against by default: pip's build (what
  * `pip install torch` gives a learner today: MKL, oneDNN 3, AVX-512 kernels), pinned, in the
  * git-ignored venv `.venv-bench/`. It is found or made by the Jupyter setup's routes
- * (scripts/jupyter_setup.ts `chooseRoute`, with this venv as a client spec): reuse the venv, reuse a
+ * (scripts/lessons/jupyter_setup.ts `chooseRoute`, with this venv as a client spec): reuse the venv, reuse a
  * system Python that already imports the pinned build, or make the venv with pip. Debian's
  * `python3-torch` has no pinned counterpart, so there is no apt route; it stays selectable with
  * `KD_BENCH_PYTHON=/usr/bin/python3`.
@@ -18,7 +18,7 @@ import {
   runCommand,
   type Runner,
   venvPython,
-} from "../jupyter_setup.ts";
+} from "../lessons/jupyter_setup.ts";
 
 /** The bench's venv, relative to the repository root (git-ignored). */
 export const BENCH_VENV_DIR = ".venv-bench";
