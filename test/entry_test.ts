@@ -113,6 +113,7 @@ const EXPECTED = [
   "exportOnnx",
   "OnnxExportOptions",
   "OnnxFile",
+  "loadOnnxRuntime",
   "onnxLatencyBatch1",
   "onnxPredict",
   "OnnxSession",
