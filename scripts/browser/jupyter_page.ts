@@ -13,7 +13,7 @@
  */
 import { basename, join } from "node:path";
 import { readSetting } from "../../lib/settings.ts";
-import { freePort, randomToken } from "../lessons/jupyter_server.ts";
+import { freePort, randomToken, stopServer } from "../lessons/jupyter_server.ts";
 import type { Page } from "./cdp.ts";
 
 /** Debian's jupyter-notebook; KD_JUPYTER_NOTEBOOK names another. */
@@ -310,20 +310,7 @@ export async function runNotebookInJupyter(
   } catch (e) {
     result.failures.push(`${notebook}: ${(e as Error).message}`);
   } finally {
-    try {
-      server.kill("SIGTERM");
-    } catch { /* already gone */ }
-    const stopped = await Promise.race([
-      server.status.then(() => true),
-      new Promise<false>((r) => setTimeout(() => r(false), 10_000)),
-    ]);
-    if (!stopped) {
-      try {
-        server.kill("SIGKILL");
-      } catch { /* gone meanwhile */ }
-      await server.status;
-    }
-    await drained;
+    await stopServer(server, drained);
     await Deno.remove(tree, { recursive: true });
     await Deno.remove(home, { recursive: true });
   }

@@ -106,6 +106,27 @@ export interface JupyterServer {
 }
 
 /** Starts the server and resolves once /api/status answers; throws with its log if it does not. */
+/**
+ * Stops a Jupyter server: SIGTERM, then SIGKILL if it is still running after 10 s; resolves once
+ * it has exited and `drained` (its output readers) has settled.
+ */
+export async function stopServer(process: Deno.ChildProcess, drained: Promise<unknown>) {
+  try {
+    process.kill("SIGTERM");
+  } catch { /* already gone */ }
+  const stopped = await Promise.race([
+    process.status.then(() => true),
+    new Promise<false>((r) => setTimeout(() => r(false), 10_000)),
+  ]);
+  if (!stopped) {
+    try {
+      process.kill("SIGKILL");
+    } catch { /* gone meanwhile */ }
+    await process.status;
+  }
+  await drained;
+}
+
 export async function startJupyterServer(options: StartOptions): Promise<JupyterServer> {
   const port = options.port ?? freePort();
   const token = options.token ?? randomToken();
@@ -141,22 +162,7 @@ export async function startJupyterServer(options: StartOptions): Promise<Jupyter
       return undefined;
     }
   };
-  const stop = async () => {
-    try {
-      process.kill("SIGTERM");
-    } catch { /* already gone */ }
-    const stopped = await Promise.race([
-      process.status.then(() => true),
-      new Promise<false>((r) => setTimeout(() => r(false), 10_000)),
-    ]);
-    if (!stopped) {
-      try {
-        process.kill("SIGKILL");
-      } catch { /* gone meanwhile */ }
-      await process.status;
-    }
-    await drained;
-  };
+  const stop = () => stopServer(process, drained);
   const server: JupyterServer = {
     app: options.app,
     port,
