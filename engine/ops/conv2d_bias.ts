@@ -7,14 +7,28 @@
  * before. XNNPACK starts its sums from the bias instead, which rounds
  * differently, so the pure wasm path keeps the two kernels.
  *
+ * With `relu`, the engine's kernel also applies ReLU to each finished sum (a
+ * oneDNN post-op: max(v, 0) is exact, so the result is relu(conv2d + add) bit
+ * for bit), and the intermediate sum is never stored.
+ *
  * The gradient is tfjs's own for Conv2D and for Add, each thunk run only for
  * the inputs that need one, so a model's first convolution still computes no
- * gradient for its images, and the numbers are those of conv2d + add.
+ * gradient for its images, and the numbers are those of conv2d + add. ReLU's
+ * gradient reads the output instead of the sum it never saw: y > 0 exactly
+ * where the sum is > 0, so it is the same dy-or-dy·0.
  */
 import * as tf from "@tensorflow/tfjs";
+import { reluGrad } from "./relu_grad.ts";
 
-/** Inputs `{x, filter, bias}` (NHWC, [k, k, in, out], [out]); output y = conv(x, filter) + bias. */
+/**
+ * Inputs `{x, filter, bias}` (NHWC, [k, k, in, out], [out]); output y = conv(x, filter) + bias,
+ * or its ReLU with the attribute `relu: true`.
+ */
 export const CONV2D_BIAS = "KdConv2DBias";
+
+export interface Conv2DBiasAttrs {
+  relu: boolean;
+}
 
 /** Conv2D's attributes for a stride-1 "same" NHWC convolution, for its gradient. */
 const CONV_ATTRS = {
@@ -27,9 +41,13 @@ const CONV_ATTRS = {
 tf.registerGradient({
   kernelName: CONV2D_BIAS,
   inputsToSave: ["x", "filter", "bias"],
-  gradFunc: (dy, saved) => {
-    const [x, filter, bias] = saved;
-    const dyOfY = Array.isArray(dy) ? dy[0] : dy;
+  outputsToSave: [true],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, filter, bias, y] = saved;
+    const dyOfOutput = Array.isArray(dy) ? dy[0] : dy;
+    const dyOfY = (attrs as unknown as Partial<Conv2DBiasAttrs>).relu
+      ? reluGrad(dyOfOutput, y)
+      : dyOfOutput;
     const conv = tf.getGradient("Conv2D").gradFunc(
       dyOfY,
       [x, filter],
@@ -41,13 +59,31 @@ tf.registerGradient({
   },
 });
 
-/** conv2d(x, filter, 1, "same") + bias, in one kernel where the engine has one. */
-export function conv2dBias(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor): tf.Tensor4D {
-  if (
-    x.dtype === "float32" && filter.dtype === "float32" && bias.dtype === "float32" &&
-    bias.rank === 1 && tf.getKernel(CONV2D_BIAS, tf.getBackend()) !== undefined
-  ) {
-    return tf.engine().runKernel(CONV2D_BIAS, { x, filter, bias }) as tf.Tensor4D;
+/** Whether the active engine runs conv2dBias as one kernel for these tensors. */
+export function conv2dBiasIsOneKernel(x: tf.Tensor, filter: tf.Tensor, bias: tf.Tensor): boolean {
+  return x.dtype === "float32" && filter.dtype === "float32" && bias.dtype === "float32" &&
+    bias.rank === 1 && tf.getKernel(CONV2D_BIAS, tf.getBackend()) !== undefined;
+}
+
+/**
+ * conv2d(x, filter, 1, "same") + bias (then ReLU with `relu`), in one kernel where the engine has
+ * one.
+ */
+export function conv2dBias(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  bias: tf.Tensor,
+  options: { relu?: boolean } = {},
+): tf.Tensor4D {
+  const relu = options.relu ?? false;
+  if (conv2dBiasIsOneKernel(x, filter, bias)) {
+    const attrs: Conv2DBiasAttrs = { relu };
+    return tf.engine().runKernel(
+      CONV2D_BIAS,
+      { x, filter, bias },
+      attrs as unknown as tf.NamedAttrMap,
+    ) as tf.Tensor4D;
   }
-  return tf.add(tf.conv2d(x, filter, 1, "same"), bias);
+  const y = tf.add(tf.conv2d(x, filter, 1, "same"), bias) as tf.Tensor4D;
+  return relu ? tf.relu(y) : y;
 }

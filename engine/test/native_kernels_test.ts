@@ -16,7 +16,7 @@ import {
   type NativeKernelName,
   uninstallNativeKernels,
 } from "../wasm/native/tfjs_kernels.ts";
-import { traceSnapshot } from "../trace.ts";
+import { traceSince, traceSnapshot } from "../trace.ts";
 import { batchNormTrain } from "../ops/batch_norm_train.ts";
 import { conv2dBias } from "../ops/conv2d_bias.ts";
 import { normalValues } from "./fixtures/values.ts";
@@ -237,6 +237,79 @@ Deno.test({
     assert.equal(nativeKernelCounts().KdReluGrad - before, 2);
     out.native.forEach((v, i) => assert.deepEqual(bits(v), bits(out.wasm[i]), `gradient ${i}`));
     tf.dispose([x, w, xz]);
+  },
+});
+
+Deno.test({
+  name:
+    "max pooling's gradient from oneDNN's workspace equals the wasm kernel's bit for bit, ties too",
+  ignore,
+  fn() {
+    // ReLU'd values tie at 0 in many windows and rounded ones elsewhere: dy must go to the first
+    // maximum in scan order, as tfjs's MaxPoolGrad sends it. An odd size with "same" pads has
+    // windows cut by the edge; 3×3 windows with stride 2 overlap, so wasm computes theirs.
+    const cases: { x: tf.Tensor4D; size: number; stride: number; pad: "valid" | "same" }[] = [
+      { x: tf.relu(random([4, 28, 28, 16], 1)) as tf.Tensor4D, size: 2, stride: 2, pad: "valid" },
+      { x: tf.round(random([3, 15, 13, 32], 2)) as tf.Tensor4D, size: 2, stride: 2, pad: "same" },
+      { x: tf.relu(random([2, 24, 24, 16], 3)) as tf.Tensor4D, size: 3, stride: 3, pad: "valid" },
+      { x: tf.relu(random([2, 24, 24, 16], 4)) as tf.Tensor4D, size: 3, stride: 2, pad: "same" },
+    ];
+    const grads = () =>
+      cases.map(({ x, size, stride, pad }, i) => {
+        const pool = (v: tf.Tensor) => tf.maxPool(v as tf.Tensor4D, size, stride, pad);
+        const w = random(pool(x).shape, 10 + i);
+        return tf.grad((v: tf.Tensor) => tf.sum(tf.mul(pool(v), w)))(x);
+      });
+    const before = traceSnapshot();
+    const out = bothPaths(grads);
+    // The wasm kernel traces its own paths under the same name, for both runs.
+    const ran = traceSince(before).MaxPoolGrad;
+    assert.deepEqual([ran.native, ran["native-fallback"]], [3, 1]);
+    out.native.forEach((v, i) => assert.deepEqual(bits(v), bits(out.wasm[i]), `case ${i}`));
+    tf.dispose(cases.map((c) => c.x));
+  },
+});
+
+Deno.test({
+  name:
+    "a training ReLU convolution (tf.fused.conv2d, as tf.layers.conv2d trains) is one native kernel, relu(conv2d + add) bit for bit, gradients too",
+  ignore,
+  fn() {
+    const cases: [number[], number[]][] = [
+      [[2, 32, 32, 3], [3, 3, 3, 16]],
+      [[3, 16, 16, 16], [3, 3, 16, 16]],
+      [[2, 9, 7, 5], [5, 5, 5, 8]],
+    ];
+    for (const [xShape, fShape] of cases) {
+      const x = random(xShape, 1) as tf.Tensor4D;
+      const filter = random(fShape, 2) as tf.Tensor4D;
+      const bias = random([fShape[3]], 3) as tf.Tensor1D;
+      const dy = random([...xShape.slice(0, 3), fShape[3]], 4) as tf.Tensor4D;
+      const fused = (v: tf.Tensor, f: tf.Tensor, b: tf.Tensor) =>
+        tf.fused.conv2d({
+          x: v as tf.Tensor4D,
+          filter: f as tf.Tensor4D,
+          strides: 1,
+          pad: "same",
+          bias: b,
+          activation: "relu",
+        });
+      const stock = (v: tf.Tensor, f: tf.Tensor, b: tf.Tensor) =>
+        tf.relu(tf.add(tf.conv2d(v as tf.Tensor4D, f as tf.Tensor4D, 1, "same"), b));
+      const before = traceSnapshot();
+      const got = tf.valueAndGrads(fused)([x, filter, bias], dy);
+      const ran = traceSince(before);
+      const shapes = `${xShape} ⊛ ${fShape}`;
+      assert.deepEqual(ran.KdConv2DBias, { native: 1, relu: 1 }, shapes);
+      assert.equal(ran.Relu, undefined, `${shapes}: no ReLU kernel of its own`);
+      const want = tf.valueAndGrads(stock)([x, filter, bias], dy);
+      [got.value, ...got.grads].forEach((t, i) => {
+        const ref = [want.value, ...want.grads][i];
+        const [a, b] = [t.dataSync() as Float32Array, ref.dataSync() as Float32Array];
+        assert.deepEqual(bits(a), bits(b), `${shapes}: output ${i} (y, dx, df, db)`);
+      });
+      tf.dispose([x, filter, bias, dy, got.value, ...got.grads, want.value, ...want.grads]);
+    }
   },
 });
 

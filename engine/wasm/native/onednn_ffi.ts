@@ -133,6 +133,21 @@ export const ONEDNN_SYMBOLS = {
     ],
     result: "i32",
   },
+  // (pool_desc*, alg_kind, diff_src, diff_dst, strides, kernel, dilation, pad_l, pad_r)
+  dnnl_pooling_v2_backward_desc_init: {
+    parameters: [
+      "buffer",
+      "i32",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
+    result: "i32",
+  },
   // (bnrm_desc*, prop_kind, data, epsilon, flags)
   dnnl_batch_normalization_forward_desc_init: {
     parameters: ["buffer", "i32", "buffer", "f32", "u32"],
@@ -247,6 +262,7 @@ export const Query = {
   diffWeightsMd: 132,
   dstMd: 133,
   diffDstMd: 134,
+  workspaceMd: 135,
   scratchpadMd: 136,
 } as const;
 
@@ -269,6 +285,8 @@ export const Arg = {
   diffScale: 255,
   diffShift: 256,
   scratchpad: 80,
+  /** `DNNL_ARG_WORKSPACE`: what a forward pass keeps for its backward one (max pooling's argmax). */
+  workspace: 64,
   from: 1,
   to: 17,
 } as const;

@@ -2,8 +2,8 @@
  * The native layer of the wasm engine: tfjs kernels for the convolutions and
  * matrix products (a training convolution with its bias in one call), and for
  * the large element-wise operations around them (bias
- * add, ReLU, max pooling, batch normalisation in training, its gradient and at
- * inference, the products and differences of the backward pass),
+ * add, ReLU, max pooling and its gradient, batch normalisation in training, its
+ * gradient and at inference, the products and differences of the backward pass),
  * run by oneDNN (onednn/) in place on the wasm heap. Every other kernel stays
  * on wasm, and each native kernel falls back to the wasm kernel it replaces for
  * what it does not cover (other dtypes, NCHW, groups, activations other than
@@ -21,7 +21,8 @@ import {
 import { asHeapBackend, type WasmHeapBackend } from "../kernels/wasm_heap.ts";
 import { trace } from "../../trace.ts";
 import { RELU_GRAD } from "../../ops/relu_grad.ts";
-import { CONV2D_BIAS } from "../../ops/conv2d_bias.ts";
+import { CONV2D_BIAS, type Conv2DBiasAttrs } from "../../ops/conv2d_bias.ts";
+import { restoreFusedConv2d, routeFusedConv2d } from "./fused_conv2d_training.ts";
 import {
   BATCH_NORM_GRAD,
   BATCH_NORM_TRAIN,
@@ -43,6 +44,7 @@ const WRAPPED_KERNELS = [
   "Multiply",
   "Relu",
   "MaxPool",
+  "MaxPoolGrad",
   "FusedBatchNorm",
   BATCH_NORM_TRAIN,
   BATCH_NORM_GRAD,
@@ -246,28 +248,66 @@ const relu: Run = (kernels, backend, inputs) => {
   return output(backend, [...x.shape], (y) => kernels.relu(f32(backend, x), y));
 };
 
-const maxPool: Run = (kernels, backend, inputs, attrs) => {
-  const { x } = inputs as Record<string, tf.TensorInfo>;
-  const a = attrs as unknown as {
-    filterSize: [number, number] | number;
-    strides: [number, number] | number;
-    pad: "valid" | "same" | number;
-    dimRoundingMode?: "floor" | "round" | "ceil";
-  };
-  if (!allFloat32(x) || x.shape.length !== 4) return undefined;
-  if (tf.util.sizeFromShape(x.shape) < NATIVE_ELEMENTWISE_MIN) return SMALL;
-  const info = tf.backend_util.computePool2DInfo(
-    x.shape as [number, number, number, number],
+interface PoolAttrs {
+  filterSize: [number, number] | number;
+  strides: [number, number] | number;
+  pad: "valid" | "same" | number;
+  dimRoundingMode?: "floor" | "round" | "ceil";
+}
+
+function poolParams(xShape: number[], a: PoolAttrs) {
+  return pool2DParams(tf.backend_util.computePool2DInfo(
+    xShape as [number, number, number, number],
     a.filterSize,
     a.strides,
     1,
     a.pad,
     a.dimRoundingMode,
+  ));
+}
+
+/**
+ * Where each training max pooling found its maxima, by its output's data: MaxPoolGrad moves dy
+ * there instead of searching the windows again. Weak, so a workspace goes with its output.
+ */
+const poolWorkspaces = new WeakMap<object, Uint8Array>();
+
+/** A gradient tape is recording, so this forward pass may be differentiated. */
+export function tapeRecording(): boolean {
+  return (tf.engine().state as unknown as { activeTape: unknown[] | null }).activeTape !== null;
+}
+
+const maxPool: Run = (kernels, backend, inputs, attrs) => {
+  const { x } = inputs as Record<string, tf.TensorInfo>;
+  if (!allFloat32(x) || x.shape.length !== 4) return undefined;
+  if (tf.util.sizeFromShape(x.shape) < NATIVE_ELEMENTWISE_MIN) return SMALL;
+  const p = poolParams(x.shape, attrs as unknown as PoolAttrs);
+  // Disjoint windows give each input at most one dy, so the gradient moves values and sums none
+  // (overlapping ones would add in oneDNN's order): only those keep a workspace, only where a
+  // gradient may follow. It costs a byte per output value.
+  const disjoint = p.strideHeight >= p.filterHeight && p.strideWidth >= p.filterWidth;
+  const workspace = disjoint && tapeRecording()
+    ? new Uint8Array(kernels.maxPoolWorkspaceBytes(p))
+    : undefined;
+  const out = output(
+    backend,
+    [p.batch, p.outHeight, p.outWidth, p.channels],
+    (y) => kernels.maxPool(p, f32(backend, x), y, workspace),
   );
+  if (workspace) poolWorkspaces.set(out.dataId, workspace);
+  return out;
+};
+
+/** dx from the workspace the native MaxPool kept; without one (wasm pooled), the wasm kernel. */
+const maxPoolGrad: Run = (kernels, backend, inputs, attrs) => {
+  const { dy, input, output: y } = inputs as Record<string, tf.TensorInfo>;
+  const workspace = poolWorkspaces.get(y.dataId);
+  if (workspace === undefined || !allFloat32(dy)) return undefined;
+  const p = poolParams(input.shape, attrs as unknown as PoolAttrs);
   return output(
     backend,
-    info.outShape,
-    (y) => kernels.maxPool(pool2DParams(info), f32(backend, x), y),
+    [...input.shape],
+    (dx) => kernels.maxPoolGrad(p, f32(backend, dy), workspace, dx),
   );
 };
 
@@ -365,19 +405,25 @@ function reluGradKernel(kernels: OneDnnKernels): tf.KernelFunc {
   };
 }
 
-/** KdConv2DBias: engine/ops/conv2d_bias.ts calls it only for float32 tensors with a [C] bias. */
+/**
+ * KdConv2DBias: engine/ops/conv2d_bias.ts calls it only for float32 tensors with a [C] bias; with
+ * `relu`, oneDNN applies ReLU to each sum as it stores it (a post-op).
+ */
 function conv2dBiasKernel(kernels: OneDnnKernels): tf.KernelFunc {
-  const run = forward(false);
+  const runs = { linear: forward(false), relu: forward(true) };
   const sameStride1: ConvAttrs = { strides: 1, pad: "same" };
   return (args) => {
     const backend = asHeapBackend(args.backend);
     if (backend === undefined) throw new Error(`${CONV2D_BIAS} runs on the wasm backend only`);
+    const relu = (args.attrs as Partial<Conv2DBiasAttrs> | undefined)?.relu === true;
+    const run = runs[relu ? "relu" : "linear"];
     const out = run(kernels, backend, args.inputs, sameStride1 as unknown as tf.NamedAttrMap);
     if (out === undefined || out === SMALL || Array.isArray(out)) {
       const shapes = Object.values(args.inputs).map((t) => `[${t?.shape}]`).join(", ");
       throw new Error(`${CONV2D_BIAS}: the native convolution does not cover ${shapes}`);
     }
     trace(CONV2D_BIAS, "native");
+    if (relu) trace(CONV2D_BIAS, "relu");
     return out;
   };
 }
@@ -394,6 +440,7 @@ const RUNS: Record<WrappedKernelName, Run> = {
   Multiply: binary("mul"),
   Relu: relu,
   MaxPool: maxPool,
+  MaxPoolGrad: maxPoolGrad,
   FusedBatchNorm: fusedBatchNorm,
   KdBatchNormTrain: batchNormTrain,
   KdBatchNormGrad: batchNormGrad,
@@ -410,6 +457,7 @@ let replaced: Map<WrappedKernelName, tf.KernelConfig> | undefined;
 export function installNativeKernels(kernels: OneDnnKernels): void {
   uninstallNativeKernels();
   replaced = new Map();
+  routeFusedConv2d();
   tf.registerKernel({
     kernelName: RELU_GRAD,
     backendName: BACKEND,
@@ -449,6 +497,7 @@ export function installNativeKernels(kernels: OneDnnKernels): void {
 /** Puts the wasm kernels back (the native layer off); a no-op when it is not installed. */
 export function uninstallNativeKernels(): void {
   if (replaced === undefined) return;
+  restoreFusedConv2d();
   for (const name of OWN_KERNELS) tf.unregisterKernel(name, BACKEND);
   for (const [name, wasm] of replaced) {
     tf.unregisterKernel(name, BACKEND);

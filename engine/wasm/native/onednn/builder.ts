@@ -68,6 +68,7 @@ export class Builder {
   impl = "";
   weightsReorder?: string;
   scratchpadBytes = 0;
+  workspaceBytes?: number;
   /** Objects needed only while building (attributes, post-ops). */
   readonly temporary: Owned;
 
@@ -164,6 +165,18 @@ export class Builder {
   /** Memory without a buffer of its own: its data handle is set to a caller's view on each call. */
   userMemory(md: Uint8Array): Handle {
     const memory = this.#memory(pointerOf(md), null);
+    this.user.push(memory);
+    return memory;
+  }
+
+  /**
+   * The workspace a forward pass writes and its backward pass reads, bound to the caller's bytes
+   * (in the primitive's own layout); its size is recorded in `workspaceBytes`.
+   */
+  workspace(pd: Handle): Handle {
+    const md = this.query(pd, Query.workspaceMd);
+    this.workspaceBytes = Number(this.s.dnnl_memory_desc_get_size(md));
+    const memory = this.#memory(md, null);
     this.user.push(memory);
     return memory;
   }

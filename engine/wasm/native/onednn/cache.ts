@@ -25,6 +25,7 @@ export type KernelName =
   | "relu"
   | "reluGrad"
   | "maxPool"
+  | "maxPoolGrad"
   | "batchNormTrain"
   | "batchNormGrad"
   | "batchNormInference";
@@ -39,6 +40,8 @@ export interface PrimitiveInfo {
   /** The weights reorder's implementation when oneDNN wanted another layout than HWIO. */
   weightsReorder?: string;
   scratchpadBytes: number;
+  /** Bytes of the workspace a training forward pass writes for its backward pass (max pooling). */
+  workspaceBytes?: number;
 }
 
 export interface Entry {
@@ -89,6 +92,7 @@ export class PrimitiveCache {
         impl: b.impl,
         weightsReorder: b.weightsReorder,
         scratchpadBytes: b.scratchpadBytes,
+        workspaceBytes: b.workspaceBytes,
       },
       user: b.user,
       steps: [...b.before, b.main!, ...b.after],
@@ -125,7 +129,7 @@ export class PrimitiveCache {
   }
 
   /** Runs an entry on the caller's views, in the order its builder made the user memories. */
-  run(entry: Entry, views: readonly Float32Array[]): void {
+  run(entry: Entry, views: readonly (Float32Array | Uint8Array)[]): void {
     const s = this.#s;
     views.forEach((view, i) =>
       check(

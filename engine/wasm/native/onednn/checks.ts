@@ -6,6 +6,12 @@ export function expectLength(name: string, view: Float32Array, length: number): 
   }
 }
 
+export function expectBytes(name: string, view: Uint8Array, bytes: number): void {
+  if (view.byteLength !== bytes) {
+    throw new RangeError(`${name} has ${view.byteLength} bytes, the shape needs ${bytes}`);
+  }
+}
+
 export function expectPositive(what: string, values: Record<string, number>, min = 1): void {
   for (const [name, v] of Object.entries(values)) {
     if (!Number.isInteger(v) || v < min) {

@@ -166,9 +166,21 @@ export class OneDnnKernels {
   }
 
   /** See `pooling.maxPool`. */
-  maxPool(p: Pool2DParams, x: Float32Array, y: Float32Array): void {
+  maxPool(p: Pool2DParams, x: Float32Array, y: Float32Array, workspace?: Uint8Array): void {
     this.#alive();
-    pooling.maxPool(this.#cache, p, x, y);
+    pooling.maxPool(this.#cache, p, x, y, workspace);
+  }
+
+  /** See `pooling.maxPoolWorkspaceBytes`. */
+  maxPoolWorkspaceBytes(p: Pool2DParams): number {
+    this.#alive();
+    return pooling.maxPoolWorkspaceBytes(this.#cache, p);
+  }
+
+  /** See `pooling.maxPoolGrad`. */
+  maxPoolGrad(p: Pool2DParams, dy: Float32Array, workspace: Uint8Array, dx: Float32Array): void {
+    this.#alive();
+    pooling.maxPoolGrad(this.#cache, p, dy, workspace, dx);
   }
 
   /** See `batch_norm.batchNormTrain`. */

@@ -1,7 +1,12 @@
-/** Max pooling on oneDNN over NHWC activations, as tfjs's MaxPool computes it. */
+/**
+ * Max pooling on oneDNN over NHWC activations, as tfjs's MaxPool computes it, and its gradient from
+ * the workspace a training forward pass keeps (where each maximum was), as tfjs's MaxPoolGrad
+ * computes it without searching the windows again.
+ */
 import { AlgKind, Arg, check, dims, FormatTag, PropKind, SIZEOF } from "../onednn_ffi.ts";
-import type { PrimitiveCache } from "./cache.ts";
-import { checkWindow, expectLength } from "./checks.ts";
+import type { Builder, Handle } from "./builder.ts";
+import type { Entry, PrimitiveCache } from "./cache.ts";
+import { checkWindow, expectBytes, expectLength } from "./checks.ts";
 import type { Conv2DInfoLike } from "./convolution.ts";
 
 /** A 2-D pooling window's geometry over NHWC (pads spelled out, as tfjs's Conv2DInfo has them). */
@@ -53,40 +58,131 @@ function poolShape(p: Pool2DParams): string {
     `p${p.padTop},${p.padLeft},${p.padBottom},${p.padRight} (${p.outHeight}x${p.outWidth})`;
 }
 
-/** y = the maximum of each pooling window of x (NHWC; padding never wins, as in tfjs). */
+/** The oneDNN descriptors of a pooling geometry: strides, window, no dilation, pads. */
+function geometry(p: Pool2DParams) {
+  return {
+    strides: dims([p.strideHeight, p.strideWidth]),
+    kernel: dims([p.filterHeight, p.filterWidth]),
+    dilation: dims([0, 0]),
+    padL: dims([p.padTop, p.padLeft]),
+    padR: dims([p.padBottom, p.padRight]),
+  };
+}
+
+type Mode = "training" | "inference";
+
+/** The source and destination descriptors (NHWC) and the forward descriptor of `mode`. */
+function descriptors(builder: Builder, p: Pool2DParams, mode: Mode) {
+  const src = builder.md([p.batch, p.channels, p.inHeight, p.inWidth], FormatTag.nhwc);
+  const dst = builder.md([p.batch, p.channels, p.outHeight, p.outWidth], FormatTag.nhwc);
+  const forward = new Uint8Array(SIZEOF.poolingV2Desc);
+  const g = geometry(p);
+  check(
+    "dnnl_pooling_v2_forward_desc_init",
+    builder.s.dnnl_pooling_v2_forward_desc_init(
+      forward,
+      mode === "training" ? PropKind.forwardTraining : PropKind.forwardInference,
+      AlgKind.poolingMax,
+      src,
+      dst,
+      g.strides,
+      g.kernel,
+      g.dilation,
+      g.padL,
+      g.padR,
+    ),
+  );
+  return { src, dst, forward };
+}
+
+/**
+ * The forward entry; in training it also writes the workspace (where each window's maximum was,
+ * the first one in scan order on ties, as tfjs's MaxPoolGrad picks it).
+ */
+function forwardEntry(cache: PrimitiveCache, p: Pool2DParams, mode: Mode): Entry {
+  const shape = `${poolShape(p)}${mode === "training" ? " +workspace" : ""}`;
+  return cache.entry("maxPool", shape, (builder) => {
+    const { src, dst, forward } = descriptors(builder, p, mode);
+    const pd = builder.primitiveDesc("max pooling", forward, builder.attr(false), null);
+    const args: [number, Handle][] = [
+      [Arg.src, builder.userMemory(src)],
+      [Arg.dst, builder.userMemory(dst)],
+    ];
+    if (mode === "training") args.push([Arg.workspace, builder.workspace(pd)]);
+    builder.execute(pd, args);
+  });
+}
+
+/**
+ * y = the maximum of each pooling window of x (NHWC; padding never wins, as in tfjs). With
+ * `workspace` (`maxPoolWorkspaceBytes(p)` bytes) it also records where each maximum was, for
+ * `maxPoolGrad`.
+ */
 export function maxPool(
   cache: PrimitiveCache,
   p: Pool2DParams,
   x: Float32Array,
   y: Float32Array,
+  workspace?: Uint8Array,
 ): void {
   checkPool(p);
   expectLength("x", x, p.batch * p.inHeight * p.inWidth * p.channels);
   expectLength("y", y, p.batch * p.outHeight * p.outWidth * p.channels);
-  const entry = cache.entry("maxPool", poolShape(p), (builder) => {
-    const src = builder.md([p.batch, p.channels, p.inHeight, p.inWidth], FormatTag.nhwc);
-    const dst = builder.md([p.batch, p.channels, p.outHeight, p.outWidth], FormatTag.nhwc);
+  if (workspace === undefined) {
+    cache.run(forwardEntry(cache, p, "inference"), [x, y]);
+    return;
+  }
+  const entry = forwardEntry(cache, p, "training");
+  expectBytes("workspace", workspace, entry.info.workspaceBytes!);
+  cache.run(entry, [x, y, workspace]);
+}
+
+/** The bytes of the workspace `maxPool` fills for `maxPoolGrad` on this geometry. */
+export function maxPoolWorkspaceBytes(cache: PrimitiveCache, p: Pool2DParams): number {
+  checkPool(p);
+  return forwardEntry(cache, p, "training").info.workspaceBytes!;
+}
+
+/**
+ * dx = each dy moved to where its window's maximum was, as `maxPool` recorded it in `workspace`,
+ * and 0 elsewhere: values are moved, not computed, as in tfjs's MaxPoolGrad.
+ */
+export function maxPoolGrad(
+  cache: PrimitiveCache,
+  p: Pool2DParams,
+  dy: Float32Array,
+  workspace: Uint8Array,
+  dx: Float32Array,
+): void {
+  checkPool(p);
+  expectLength("dy", dy, p.batch * p.outHeight * p.outWidth * p.channels);
+  expectLength("dx", dx, p.batch * p.inHeight * p.inWidth * p.channels);
+  const entry = cache.entry("maxPoolGrad", poolShape(p), (builder) => {
+    const { src, dst, forward } = descriptors(builder, p, "training");
+    const hint = builder.primitiveDesc("max pooling hint", forward, null, null);
     const desc = new Uint8Array(SIZEOF.poolingV2Desc);
+    const g = geometry(p);
     check(
-      "dnnl_pooling_v2_forward_desc_init",
-      builder.s.dnnl_pooling_v2_forward_desc_init(
+      "dnnl_pooling_v2_backward_desc_init",
+      builder.s.dnnl_pooling_v2_backward_desc_init(
         desc,
-        PropKind.forwardInference,
         AlgKind.poolingMax,
         src,
         dst,
-        dims([p.strideHeight, p.strideWidth]),
-        dims([p.filterHeight, p.filterWidth]),
-        dims([0, 0]),
-        dims([p.padTop, p.padLeft]),
-        dims([p.padBottom, p.padRight]),
+        g.strides,
+        g.kernel,
+        g.dilation,
+        g.padL,
+        g.padR,
       ),
     );
-    const pd = builder.primitiveDesc("max pooling", desc, builder.attr(false), null);
-    builder.execute(pd, [[Arg.src, builder.userMemory(src)], [
-      Arg.dst,
-      builder.userMemory(dst),
-    ]]);
+    const pd = builder.primitiveDesc("max pooling backward", desc, builder.attr(false), hint);
+    builder.execute(pd, [
+      [Arg.diffDst, builder.userMemory(dst)],
+      [Arg.workspace, builder.workspace(pd)],
+      [Arg.diffSrc, builder.userMemory(src)],
+    ]);
   });
-  cache.run(entry, [x, y]);
+  expectBytes("workspace", workspace, entry.info.workspaceBytes!);
+  cache.run(entry, [dy, workspace, dx]);
 }
