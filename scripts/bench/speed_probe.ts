@@ -7,15 +7,18 @@
  * The header says which path ran.
  *
  *   deno run -A scripts/bench/speed_probe.ts [--model teacher|deepnn|lightnn] [--batches 10] [--warmup 2]
- *     [--profile [--shapes]] [--backend cpu]
+ *     [--profile [--shapes]] [--cpu] [--backend cpu]
  *
  * --profile times every kernel (self time, nested kernel calls excluded) and
  * prints the costliest ones per training step, native ones marked, and how
  * often the native kernels ran or fell back to wasm; --shapes splits each
- * kernel's time by its inputs' shapes.
+ * kernel's time by its inputs' shapes. --cpu measures the process's CPU time
+ * (every thread's) instead of wall time: on a shared machine other processes stretch
+ * wall time, not CPU time; with `KD_NATIVE_THREADS=1` it is the work of one step.
  */
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
+import process from "node:process";
 import {
   KernelTimer,
   nativeLayerInfo,
@@ -37,6 +40,7 @@ const { values: opts } = parseArgs({
     backend: { type: "string", default: "wasm" },
     profile: { type: "boolean", default: false },
     shapes: { type: "boolean", default: false },
+    cpu: { type: "boolean", default: false },
     model: { type: "string", default: "teacher" },
   },
 });
@@ -68,7 +72,14 @@ console.log(
     : `path: ${path} only, no native layer (the backend line says why)`,
 );
 const isNative = (kernel: string) => layer !== undefined && layer.kernels.includes(kernel);
-const timer = opts.profile ? new KernelTimer(opts.shapes) : undefined;
+/** Milliseconds of the chosen clock: wall time, or the process's CPU time with --cpu. */
+const clock = opts.cpu
+  ? () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  }
+  : () => performance.now();
+const timer = opts.profile ? new KernelTimer(opts.shapes, clock) : undefined;
 timer?.install(opts.backend);
 
 const model = chosen.build();
@@ -91,25 +102,26 @@ for (let i = 0; i < warmup + batches; i++) {
     timer?.reset();
     traceBefore = traceSnapshot();
   }
-  const t0 = performance.now();
+  const t0 = clock();
   loss = trainStep();
-  if (i >= warmup) stepMs.push(performance.now() - t0);
+  if (i >= warmup) stepMs.push(clock() - t0);
 }
 const totalMs = stepMs.reduce((a, b) => a + b, 0);
 const perStep = totalMs / batches;
 console.log(
   `${path}: ${batches} batches of ${BATCH} in ${(totalMs / 1000).toFixed(2)} s: ` +
-    `${(BATCH * batches / (totalMs / 1000)).toFixed(1)} img/s ` +
-    `(${perStep.toFixed(0)} ms/step, min ${Math.min(...stepMs).toFixed(0)} ms; ` +
+    `${(BATCH * batches / (totalMs / 1000)).toFixed(1)} img/s${opts.cpu ? " of CPU time" : ""} ` +
+    `(${perStep.toFixed(1)} ms/step, min ${Math.min(...stepMs).toFixed(1)} ms; ` +
     `final loss ${loss.toFixed(3)}; tensors alive ${tf.memory().numTensors})`,
 );
 
 if (timer) {
   const rows = [...timer.self.entries()].sort((a, b) => b[1].ms - a[1].ms);
   const kernelMs = rows.reduce((a, [, e]) => a + e.ms, 0) / batches;
+  const calls = rows.reduce((a, [, e]) => a + e.calls, 0) / batches;
   console.log(
-    `kernel self time ${kernelMs.toFixed(0)} ms/step of ${perStep.toFixed(0)} ms ` +
-      `(rest: engine, tape, JS glue)`,
+    `kernel self time ${kernelMs.toFixed(1)} ms/step of ${perStep.toFixed(1)} ms ` +
+      `in ${calls} kernel calls (rest: engine, tape, JS glue)`,
   );
   for (const [name, e] of rows.slice(0, opts.shapes ? 40 : 15)) {
     const ms = e.ms / batches;
