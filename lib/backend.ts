@@ -25,4 +25,5 @@ export {
   selectBackend,
   type SelectBackendOptions,
   type Setting,
+  withoutTape,
 } from "@kd/engine";

@@ -7,3 +7,4 @@
 export { type AdamScalars, adamStep, hasFusedAdamStep } from "./adam_step.ts";
 export { batchNormTrain } from "./batch_norm_train.ts";
 export { conv2dBias } from "./conv2d_bias.ts";
+export { withoutTape } from "./without_tape.ts";

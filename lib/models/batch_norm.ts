@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type Initializer } from "./init.ts";
 import { channelCount, type LayerVariable } from "./layer_shape.ts";
-import { batchNormTrain } from "../backend.ts";
+import { batchNormTrain, withoutTape } from "../backend.ts";
 
 export interface BatchNormArgs {
   /** Weight of the old moving statistics per step: PyTorch's momentum 0.1 is 0.9 here. */
@@ -78,10 +78,14 @@ export class BatchNorm extends tf.layers.Layer {
         [this.movingMean!, mean],
         [this.movingVariance!, variance],
       ];
-      for (const [moving, batch] of updates) {
-        const old = moving.read();
-        moving.write(tf.sub(old, tf.mul(tf.sub(old, batch), 1 - this.momentum)));
-      }
+      // No gradient flows through the moving averages: off the tape, their six ops cost only
+      // their kernels, not a saved copy of each input.
+      withoutTape(() => {
+        for (const [moving, batch] of updates) {
+          const old = moving.read();
+          moving.write(tf.sub(old, tf.mul(tf.sub(old, batch), 1 - this.momentum)));
+        }
+      });
       return y;
     });
   }
