@@ -185,6 +185,17 @@ function bits(v: Float32Array): Uint32Array {
   );
 }
 
+/**
+ * `got` equals `want` bit for bit (−0 as 0, as `bits` reads them); a failure names the first
+ * element that differs instead of diffing whole arrays (slow for large ones).
+ */
+function assertSameBits(got: Float32Array, want: Float32Array, what: string): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  const [a, b] = [bits(got), bits(want)];
+  const i = a.findIndex((v, j) => v !== b[j]);
+  if (i >= 0) assert.fail(`${what}: element ${i} is ${got[i]}, not ${want[i]}`);
+}
+
 Deno.test({
   name:
     "native element-wise kernels (bias add, products, ReLU, max pool) equal the wasm path bit for bit",
@@ -217,6 +228,32 @@ Deno.test({
     assert.deepEqual(calls, { native: 14, fallback: 0, small: 0 });
     out.native.forEach((v, i) => assert.deepEqual(bits(v), bits(out.wasm[i]), `op ${i}`));
     tf.dispose([x, y, row, x16]);
+  },
+});
+
+Deno.test({
+  name: "native transpose equals the wasm path bit for bit; small and int32 ones stay on wasm",
+  ignore,
+  fn() {
+    const x4 = random([20, 7, 7, 32], 1);
+    const x2 = random([300, 200], 2);
+    const x5 = random([5, 6, 7, 8, 10], 3);
+    const ops = () => [
+      tf.transpose(x4, [0, 3, 1, 2]), // the channel-first flatten's permute
+      tf.transpose(x4, [0, 2, 3, 1]),
+      tf.transpose(x2),
+      tf.transpose(x5, [4, 0, 2, 1, 3]),
+    ];
+    const before = traceSnapshot();
+    const out = bothPaths(ops);
+    tf.tidy(() => {
+      tf.transpose(random([4, 10], 4)).dataSync(); // below NATIVE_ELEMENTWISE_MIN
+      tf.transpose(tf.ones([200, 200], "int32")).dataSync();
+    });
+    const ran = traceSince(before).Transpose;
+    assert.deepEqual([ran.native, ran["native-small"], ran["native-fallback"]], [4, 1, 1]);
+    out.native.forEach((v, i) => assertSameBits(v, out.wasm[i], `case ${i}`));
+    tf.dispose([x4, x2, x5]);
   },
 });
 
@@ -265,7 +302,7 @@ Deno.test({
     // The wasm kernel traces its own paths under the same name, for both runs.
     const ran = traceSince(before).MaxPoolGrad;
     assert.deepEqual([ran.native, ran["native-fallback"]], [3, 1]);
-    out.native.forEach((v, i) => assert.deepEqual(bits(v), bits(out.wasm[i]), `case ${i}`));
+    out.native.forEach((v, i) => assertSameBits(v, out.wasm[i], `case ${i}`));
     tf.dispose(cases.map((c) => c.x));
   },
 });
@@ -306,7 +343,7 @@ Deno.test({
       [got.value, ...got.grads].forEach((t, i) => {
         const ref = [want.value, ...want.grads][i];
         const [a, b] = [t.dataSync() as Float32Array, ref.dataSync() as Float32Array];
-        assert.deepEqual(bits(a), bits(b), `${shapes}: output ${i} (y, dx, df, db)`);
+        assertSameBits(a, b, `${shapes}: output ${i} (y, dx, df, db)`);
       });
       tf.dispose([x, filter, bias, dy, got.value, ...got.grads, want.value, ...want.grads]);
     }

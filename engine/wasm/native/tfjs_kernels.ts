@@ -3,7 +3,8 @@
  * matrix products (a training convolution with its bias in one call), and for
  * the large element-wise operations around them (bias
  * add, ReLU, max pooling and its gradient, batch normalisation in training, its
- * gradient and at inference, the products and differences of the backward pass),
+ * gradient and at inference, the products and differences of the backward pass,
+ * transposes),
  * run by oneDNN (onednn/) in place on the wasm heap. Every other kernel stays
  * on wasm, and each native kernel falls back to the wasm kernel it replaces for
  * what it does not cover (other dtypes, NCHW, groups, activations other than
@@ -45,6 +46,7 @@ const WRAPPED_KERNELS = [
   "Relu",
   "MaxPool",
   "MaxPoolGrad",
+  "Transpose",
   "FusedBatchNorm",
   BATCH_NORM_TRAIN,
   BATCH_NORM_GRAD,
@@ -311,6 +313,19 @@ const maxPoolGrad: Run = (kernels, backend, inputs, attrs) => {
   );
 };
 
+/** A float32 transpose (a model's channel-first flatten, forward and back) as a oneDNN copy. */
+const transpose: Run = (kernels, backend, inputs, attrs) => {
+  const { x } = inputs as Record<string, tf.TensorInfo>;
+  const { perm } = attrs as unknown as { perm: number[] };
+  if (!allFloat32(x) || x.shape.length === 0) return undefined;
+  if (tf.util.sizeFromShape(x.shape) < NATIVE_ELEMENTWISE_MIN) return SMALL;
+  return output(
+    backend,
+    perm.map((p) => x.shape[p]),
+    (y) => kernels.transpose(x.shape, perm, f32(backend, x), y),
+  );
+};
+
 /**
  * Batch norm's shape for oneDNN (x channels last: NHWC's H·W as `spatial`, or 1 for
  * a matrix), or why the native kernel does not run it: `undefined` (not float32, a
@@ -441,6 +456,7 @@ const RUNS: Record<WrappedKernelName, Run> = {
   Relu: relu,
   MaxPool: maxPool,
   MaxPoolGrad: maxPoolGrad,
+  Transpose: transpose,
   FusedBatchNorm: fusedBatchNorm,
   KdBatchNormTrain: batchNormTrain,
   KdBatchNormGrad: batchNormGrad,

@@ -213,6 +213,19 @@ export class Builder {
     return { primitive, args: buffer, nargs: all.length, scratchpad };
   }
 
+  /** A reorder's primitive descriptor: copies memory described by `from` into `to`'s layout. */
+  reorderDesc(from: Handle, to: Handle): Handle {
+    const s = this.s;
+    return this.owned.add(
+      created(
+        "dnnl_reorder_primitive_desc_create",
+        (out) =>
+          s.dnnl_reorder_primitive_desc_create(out, from, this.engine, to, this.engine, null),
+      ),
+      (h) => s.dnnl_primitive_desc_destroy(h),
+    );
+  }
+
   /**
    * The memory a primitive reads weights from (`direction` "in") or writes
    * their gradient to ("out"), when the caller's copy is HWIO: the caller's own
@@ -224,15 +237,7 @@ export class Builder {
     if (this.s.dnnl_memory_desc_equal(pointerOf(hwio), wanted) === 1) return user;
     const inner = this.#memory(wanted, memoryAllocate());
     const [from, to] = direction === "in" ? [pointerOf(hwio), wanted] : [wanted, pointerOf(hwio)];
-    const s = this.s;
-    const pd = this.owned.add(
-      created(
-        "dnnl_reorder_primitive_desc_create",
-        (out) =>
-          s.dnnl_reorder_primitive_desc_create(out, from, this.engine, to, this.engine, null),
-      ),
-      (h) => s.dnnl_primitive_desc_destroy(h),
-    );
+    const pd = this.reorderDesc(from, to);
     this.weightsReorder = this.implOf(pd);
     const args = direction === "in"
       ? [[Arg.from, user], [Arg.to, inner]] as const

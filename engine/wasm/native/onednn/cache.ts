@@ -26,6 +26,7 @@ export type KernelName =
   | "reluGrad"
   | "maxPool"
   | "maxPoolGrad"
+  | "transpose"
   | "batchNormTrain"
   | "batchNormGrad"
   | "batchNormInference";

@@ -3,7 +3,7 @@
  * SharedArrayBuffer or any ArrayBuffer), in tfjs's layouts: activations NHWC,
  * filters HWIO, matrices row-major. One object over the primitive families
  * (`convolution.ts`, `matmul.ts`, `batch_norm.ts`, `eltwise.ts`,
- * `pooling.ts`), which share its engine, stream and primitive cache. Every
+ * `pooling.ts`, `reorder.ts`), which share its engine, stream and primitive cache. Every
  * native object made here is counted and freed by `dispose()`.
  *
  * One instance belongs to one JS thread: OpenMP's thread count is per calling
@@ -22,6 +22,7 @@ import type { BinaryOp, BinaryShape } from "./eltwise.ts";
 import * as matmul from "./matmul.ts";
 import type { MatMulShape } from "./matmul.ts";
 import * as pooling from "./pooling.ts";
+import * as reorder from "./reorder.ts";
 import type { Pool2DParams } from "./pooling.ts";
 
 export class OneDnnKernels {
@@ -181,6 +182,12 @@ export class OneDnnKernels {
   maxPoolGrad(p: Pool2DParams, dy: Float32Array, workspace: Uint8Array, dx: Float32Array): void {
     this.#alive();
     pooling.maxPoolGrad(this.#cache, p, dy, workspace, dx);
+  }
+
+  /** See `reorder.transpose`. */
+  transpose(shape: readonly number[], perm: readonly number[], x: Float32Array, y: Float32Array) {
+    this.#alive();
+    reorder.transpose(this.#cache, shape, perm, x, y);
   }
 
   /** See `batch_norm.batchNormTrain`. */
