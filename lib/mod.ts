@@ -363,6 +363,12 @@ export {
   /** Displays rows as a table. */
   showTable,
 } from "./notebook/display.ts";
+export {
+  /** The text of one of the library's files from a marker on (read from lib/, not the cwd). */
+  librarySource,
+  /** Shows that text as a TypeScript code block: the lesson reads the library's own code. */
+  showLibrarySource,
+} from "./notebook/source.ts";
 
 // ── Exercises ────────────────────────────────────────────────────────────────────────────────
 export {
