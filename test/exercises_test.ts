@@ -34,6 +34,7 @@ import {
   type SweepCell,
 } from "../lib/exercises/mod.ts";
 import { EXERCISE_IDS, EXERCISES } from "../lib/exercises/exercises.ts";
+import { skeletonAnswer, skeletonExpression } from "../lib/exercises/skeleton.ts";
 import { resultBundle, resultText } from "../lib/exercises/result.ts";
 import { solution, SOLUTIONS } from "../lib/exercises/solutions.ts";
 import { usingSolutions } from "../lib/exercises/solutions_switch.ts";
@@ -80,7 +81,10 @@ const naiveSoftmax = (logits: number[][], t: number) =>
 Deno.test("checkSoftTargets: solution passes; skeleton and typical mistakes get their hints", async () => {
   const r = await passes(() => checkSoftTargets(solution("01-soft-targets")));
   assert.match(r.message, /T = 1, 1.5, 4, 10, 0.5/);
-  await fails(() => checkSoftTargets(EXERCISES["01-soft-targets"].skeleton()), /logits unchanged/);
+  await fails(
+    async () => checkSoftTargets(await skeletonAnswer("01-soft-targets")),
+    /logits unchanged/,
+  );
   // No temperature: fails at the first T ≠ 1 and says which row and T.
   await fails(
     () => checkSoftTargets((logits) => naiveSoftmax(logits, 1)),
@@ -126,7 +130,7 @@ Deno.test("checkTemperatureQuiz: flatter passes; other choices point at the char
   await passes(() => checkTemperatureQuiz("flatter"));
   await passes(() => checkTemperatureQuiz(" Flatter " as "flatter"));
   await fails(
-    () => checkTemperatureQuiz(EXERCISES["01-temperature-quiz"].skeleton()),
+    async () => checkTemperatureQuiz(await skeletonAnswer("01-temperature-quiz")),
     /replace undefined/,
   );
   await fails(() => checkTemperatureQuiz("sharper"), /chart.*tallest bar grow or shrink/);
@@ -145,7 +149,11 @@ Deno.test("checkMixedLoss: solution passes; skeleton and typical mistakes get th
   await passes(() =>
     checkMixedLoss((s, t, y, a, temp) => solution("01-mixed-loss")(s, t, y, a, temp) as number)
   );
-  await fails(() => checkMixedLoss(EXERCISES["01-mixed-loss"].skeleton()), /placeholder/, /got 0/);
+  await fails(
+    async () => checkMixedLoss(await skeletonAnswer("01-mixed-loss")),
+    /placeholder/,
+    /got 0/,
+  );
   const mse = meanSquaredError;
   await fails(
     () =>
@@ -188,7 +196,7 @@ Deno.test("checkCifarModels: CIFAR-shaped reference models pass; MNIST ones say 
   const right = solution("02-cifar-models");
   const r = await passes(() => checkCifarModels(right));
   assert.match(r.message, /\[null,32,32,3\]/);
-  const skeleton = EXERCISES["02-cifar-models"].skeleton();
+  const skeleton = await skeletonAnswer("02-cifar-models");
   await fails(
     () => checkCifarModels(skeleton),
     /inputShape: \[32, 32, 3\].*481,214.*1st convolution has 16·5·5·1 = 400 weights; the reference has 16·5·5·3 = 1,200 — a 3-channel input needs 3 input channels/,
@@ -273,7 +281,7 @@ Deno.test("checkCifarTraining: trains a copy within a small budget; misuse throw
   // The learner's model itself is not trained.
   model.getWeights().forEach((w, i) => assert.deepEqual(w.dataSync(), before[i]));
 
-  const skeleton = EXERCISES["02-cifar-training"].skeleton();
+  const skeleton = await skeletonAnswer("02-cifar-training");
   await fails(
     () => checkCifarTraining(skeleton, easy, tiny),
     /inputShape: \[32, 32, 3\]/,
@@ -343,7 +351,7 @@ Deno.test("checkAgreement: solution passes; counts, disagreement and percentages
   const agreeing = (t: ArrayLike<number>, s: ArrayLike<number>) =>
     Array.from(t).filter((c, i) => c === s[i]).length;
   await fails(
-    () => checkAgreement(EXERCISES["03-agreement"].skeleton()),
+    async () => checkAgreement(await skeletonAnswer("03-agreement")),
     /position by position/,
     /got 0/,
   );
@@ -380,7 +388,7 @@ Deno.test("checkReloadedModel: a real round trip passes; the same object or othe
     const reloaded = await solution("03-save-reload")(original, join(dir, "student"));
     const r = await passes(() => checkReloadedModel(original, reloaded, data));
     assert.match(r.message, /identical predictions on 40 examples/);
-    const same = await EXERCISES["03-save-reload"].skeleton()(original, dir);
+    const same = await (await skeletonAnswer("03-save-reload"))(original, dir);
     await fails(
       () => checkReloadedModel(original, same, data),
       /saveModel/,
@@ -423,7 +431,7 @@ Deno.test("checkCosineLoss: solution passes; similarity, sums and missing norms 
   const cos = (a: tf.Tensor2D, b: tf.Tensor2D) =>
     tf.div(tf.sum(tf.mul(a, b), 1), tf.mul(tf.norm(a, 2, 1), tf.norm(b, 2, 1)));
   await fails(
-    () => checkCosineLoss(EXERCISES["04-cosine-loss"].skeleton()),
+    async () => checkCosineLoss(await skeletonAnswer("04-cosine-loss")),
     /for each row compute cos/,
     /got 0/,
   );
@@ -448,7 +456,7 @@ Deno.test("checkFeaturePooling: averaging pairs passes; max, strides and halves 
   await passes(() => checkFeaturePooling(solution("04-feature-pooling")));
   const pairs = (x: tf.Tensor2D) => tf.reshape(x, [x.shape[0], 1024, 2]);
   await fails(
-    () => checkFeaturePooling(EXERCISES["04-feature-pooling"].skeleton()),
+    async () => checkFeaturePooling(await skeletonAnswer("04-feature-pooling")),
     /not pooled yet/,
     /shape \[3, 2048\]; the student's feature is \[3, 1024\]/,
   );
@@ -495,7 +503,7 @@ Deno.test("checkBestSweepCell: the best cell passes; others show their accuracy 
   const r = await passes(() => checkBestSweepCell({ temperature: 10, lambda: 0.5 }, sweep));
   assert.match(r.message, /92.20 %, the best of the 12 cells/);
   await fails(
-    () => checkBestSweepCell(EXERCISES["05-best-sweep-cell"].skeleton(), sweep),
+    async () => checkBestSweepCell(await skeletonAnswer("05-best-sweep-cell"), sweep),
     /T ∈ \{1, 2, 5, 10\} and λ ∈ \{0.25, 0.5, 0.75\}/,
     /T = NaN, λ = NaN is not a cell/,
   );
@@ -546,7 +554,7 @@ Deno.test("checkEnsembleTarget: the mean passes; logits, sums and a single teach
   const both = (a: number[][], b: number[][], f: (x: number, y: number) => number) =>
     a.map((row, i) => row.map((x, j) => f(x, b[i][j])));
   await fails(
-    () => checkEnsembleTarget(EXERCISES["05-ensemble-target"].skeleton()),
+    async () => checkEnsembleTarget(await skeletonAnswer("05-ensemble-target")),
     /teacher A's probabilities unchanged/,
   );
   await fails(
@@ -688,17 +696,33 @@ Deno.test("results display as a ✓/✗ bundle and print one line outside the ke
   );
 });
 
-Deno.test("every exercise has a solution, a skeleton and a cell naming its check", () => {
+Deno.test("every exercise has a solution and a skeleton cell naming its check", () => {
   assert.equal(EXERCISE_IDS.length, 13);
   for (const id of EXERCISE_IDS) {
-    const { cell, check, skeleton } = EXERCISES[id];
+    const { cell, check } = EXERCISES[id];
     assert.match(cell.source, new RegExp(`answer\\(\\s*"${id}"`), id);
     assert.ok(cell.source.includes(`${check}(`), id);
     assert.ok(cell.imports.includes(check), id);
     assert.ok(cell.source.includes("TODO"), id);
-    assert.equal(typeof skeleton, "function");
   }
   assert.deepEqual(Object.keys(SOLUTIONS), EXERCISE_IDS);
   const notebooks = new Set(EXERCISE_IDS.map((id) => EXERCISES[id].notebook));
   assert.deepEqual([...notebooks], ["01", "02", "03", "04", "05", "06"]);
+});
+
+Deno.test("the skeleton answer is the cell's own answer expression, evaluated", async () => {
+  assert.equal(skeletonExpression("01-temperature-quiz"), "undefined");
+  assert.equal(skeletonExpression("02-cifar-training"), "mnistStudent({ seed: 1 })");
+  assert.equal(
+    skeletonExpression("01-soft-targets"),
+    "(logits, temperature) => {\n" +
+      "  // TODO: divide each logit by the temperature, exponentiate, divide by the row's sum.\n" +
+      "  return todo(logits, temperature);\n}",
+  );
+  assert.equal(await skeletonAnswer("01-temperature-quiz"), undefined);
+  assert.equal((await skeletonAnswer("04-cosine-loss"))(tf.ones([1, 2]), tf.ones([1, 2])), 0);
+  // A fresh value per call: a test that disposes one skeleton's models leaves the next intact.
+  const [a, b] = [await skeletonAnswer("02-cifar-models"), await skeletonAnswer("02-cifar-models")];
+  assert.notEqual(a.teacher, b.teacher);
+  for (const m of [a.teacher, a.student, b.teacher, b.student]) m.dispose();
 });

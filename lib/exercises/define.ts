@@ -13,7 +13,13 @@ export interface SkeletonCell {
   readonly source: string;
 }
 
-/** One exercise: where it is, what grades it, and its skeleton as text and as a value. */
+/** Type only: carries an exercise's answer type; no definition has a value under it. */
+declare const answerType: unique symbol;
+
+/**
+ * One exercise: where it is, what grades it, and its skeleton cell, the one text of the skeleton
+ * (skeleton.ts evaluates the cell's answer for the tests).
+ */
 export interface ExerciseDefinition<Id extends string, Answer> {
   readonly id: Id;
   /** Notebook number, "01" … "05". */
@@ -22,9 +28,12 @@ export interface ExerciseDefinition<Id extends string, Answer> {
   /** The name of the check function that grades it (the cell calls it). */
   readonly check: string;
   readonly cell: SkeletonCell;
-  /** The skeleton cell's answer as a value (the code in `cell.source`), so tests can grade it. */
-  readonly skeleton: () => Answer;
+  /** The learner's answer type, for `answer` and the checks' signatures (never set). */
+  readonly [answerType]?: Answer;
 }
+
+/** The answer type an exercise definition declares. */
+export type AnswerOf<D> = D extends ExerciseDefinition<string, infer Answer> ? Answer : never;
 
 const TITLES = new Map<string, string>();
 

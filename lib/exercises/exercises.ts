@@ -3,6 +3,7 @@
  * `lib/exercises/<id>/`). Its `AnswerTypes` map drives both the checks' signatures and `answer`,
  * so a notebook cell that passes the wrong kind of answer fails to type-check.
  */
+import type { AnswerOf } from "./define.ts";
 import { EXERCISE_IDS, type ExerciseId } from "./ids.ts";
 import { exercise as softTargets } from "./01-soft-targets/mod.ts";
 import { exercise as temperatureQuiz } from "./01-temperature-quiz/mod.ts";
@@ -43,9 +44,9 @@ void everyIdDefined;
 export type { ExerciseId };
 
 /** The learner's answer type of each exercise, by id. */
-export type AnswerTypes = { [D in Definition as D["id"]]: ReturnType<D["skeleton"]> };
+export type AnswerTypes = { [D in Definition as D["id"]]: AnswerOf<D> };
 
-/** Each exercise's definition (its cell, its skeleton as a value, its check's name), by id. */
+/** Each exercise's definition (its notebook, title, skeleton cell and check's name), by id. */
 export const EXERCISES = Object.fromEntries(DEFINITIONS.map((d) => [d.id, d])) as {
   readonly [D in Definition as D["id"]]: D;
 };

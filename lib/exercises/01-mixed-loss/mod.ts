@@ -22,7 +22,7 @@ import {
   readScalar,
   startFunctionCheck,
 } from "../util.ts";
-import { defineExercise, todo } from "../define.ts";
+import { defineExercise } from "../define.ts";
 
 /**
  * 01: the lesson's loss `α · CE(student, labels) + (1 − α) · MSE(student logits,
@@ -192,7 +192,7 @@ export function checkMixedLoss(fn: MixedLossFn, options: FunctionCheckOptions = 
   );
 }
 
-/** The exercise as its notebook holds it: the cell a learner fills in, and its skeleton's value. */
+/** The exercise as its notebook holds it: the cell a learner fills in (its skeleton). */
 export const exercise = defineExercise<"01-mixed-loss", MixedLossFn>({
   id: "01-mixed-loss",
   notebook: "01",
@@ -214,6 +214,4 @@ const lessonLoss = answer(
 await showResult(checkMixedLoss(lessonLoss));
 `,
   },
-  skeleton: () => (studentLogits, teacherLogits, labels, alpha, temperature) =>
-    todo(0, studentLogits, teacherLogits, labels, alpha, temperature),
 });

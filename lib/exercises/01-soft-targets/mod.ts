@@ -21,7 +21,7 @@ import {
   softmaxRows,
   startFunctionCheck,
 } from "../util.ts";
-import { defineExercise, todo } from "../define.ts";
+import { defineExercise } from "../define.ts";
 
 /** softmax(logits / T) row by row, on plain numbers. */
 export type SoftTargetsFn = (logits: number[][], temperature: number) => number[][];
@@ -154,7 +154,7 @@ export function checkSoftTargets(
   );
 }
 
-/** The exercise as its notebook holds it: the cell a learner fills in, and its skeleton's value. */
+/** The exercise as its notebook holds it: the cell a learner fills in (its skeleton). */
 export const exercise = defineExercise<"01-soft-targets", SoftTargetsFn>({
   id: "01-soft-targets",
   notebook: "01",
@@ -171,5 +171,4 @@ const mySoftTargets = answer("01-soft-targets", (logits, temperature) => {
 await showResult(checkSoftTargets(mySoftTargets));
 `,
   },
-  skeleton: () => (logits, temperature) => todo(logits, temperature),
 });

@@ -66,7 +66,7 @@ export function checkTemperatureQuiz(
   );
 }
 
-/** The exercise as its notebook holds it: the cell a learner fills in, and its skeleton's value. */
+/** The exercise as its notebook holds it: the cell a learner fills in (its skeleton). */
 export const exercise = defineExercise<"01-temperature-quiz", TemperatureChoice | undefined>({
   id: "01-temperature-quiz",
   notebook: "01",
@@ -82,5 +82,4 @@ const temperatureQuiz = answer("01-temperature-quiz", undefined);
 await showResult(checkTemperatureQuiz(temperatureQuiz));
 `,
   },
-  skeleton: () => undefined,
 });

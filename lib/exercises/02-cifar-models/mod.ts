@@ -182,7 +182,7 @@ export function checkCifarModels(models: CifarModels): CheckResult {
   );
 }
 
-/** The exercise as its notebook holds it: the cell a learner fills in, and its skeleton's value. */
+/** The exercise as its notebook holds it: the cell a learner fills in (its skeleton). */
 export const exercise = defineExercise<"02-cifar-models", CifarModels>({
   id: "02-cifar-models",
   notebook: "02",
@@ -200,8 +200,4 @@ const cifarModels = answer("02-cifar-models", {
 await showResult(checkCifarModels(cifarModels));
 `,
   },
-  skeleton: () => ({
-    teacher: mnistTeacher({ seed: 0 }),
-    student: mnistStudent({ seed: 1 }),
-  }),
 });

@@ -7,7 +7,6 @@ import * as tf from "@tensorflow/tfjs";
 import { type Dataset, subset } from "../../data/dataset.ts";
 import { evaluateAccuracy } from "../../distill/evaluate.ts";
 import { defaultOptimizer, fit } from "../../distill/fit.ts";
-import { mnistStudent } from "../../models/mnist_cnn.ts";
 // copyModel reads the learner's model back, custom layers included.
 import "../../models/custom_layers.ts";
 import { CIFAR_INPUT, CIFAR_OUTPUT, sameShape, showShape } from "../02-cifar-models/mod.ts";
@@ -176,7 +175,7 @@ export async function checkCifarTraining(
   );
 }
 
-/** The exercise as its notebook holds it: the cell a learner fills in, and its skeleton's value. */
+/** The exercise as its notebook holds it: the cell a learner fills in (its skeleton). */
 export const exercise = defineExercise<"02-cifar-training", tf.LayersModel>({
   id: "02-cifar-training",
   notebook: "02",
@@ -193,5 +192,4 @@ const myCifarStudent = answer("02-cifar-training", mnistStudent({ seed: 1 }));
 await showResult(checkCifarTraining(myCifarStudent, { train, test }));
 `,
   },
-  skeleton: () => mnistStudent({ seed: 1 }),
 });

@@ -16,7 +16,7 @@ import {
   problem,
   startFunctionCheck,
 } from "../util.ts";
-import { defineExercise, todo } from "../define.ts";
+import { defineExercise } from "../define.ts";
 
 /** the fraction in [0, 1] of examples on which the two predicted classes agree. */
 export type AgreementFn = (
@@ -111,7 +111,7 @@ export function checkAgreement(fn: AgreementFn, options: FunctionCheckOptions = 
   );
 }
 
-/** The exercise as its notebook holds it: the cell a learner fills in, and its skeleton's value. */
+/** The exercise as its notebook holds it: the cell a learner fills in (its skeleton). */
 export const exercise = defineExercise<"03-agreement", AgreementFn>({
   id: "03-agreement",
   notebook: "03",
@@ -129,5 +129,4 @@ const agreement = answer("03-agreement", (teacherPred, studentPred) => {
 await showResult(checkAgreement(agreement));
 `,
   },
-  skeleton: () => (teacherPred, studentPred) => todo(0, teacherPred, studentPred),
 });

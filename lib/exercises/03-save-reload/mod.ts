@@ -9,7 +9,7 @@ import { predictOutputs } from "../../distill/outputs.ts";
 import { countTrainableParams } from "../../models/blocks.ts";
 import { checkFailed, checkPassed, type CheckResult } from "../result.ts";
 import { count, describeKind, fmt, fmtRow, isLayersModel } from "../util.ts";
-import { defineExercise, todo } from "../define.ts";
+import { defineExercise } from "../define.ts";
 import { message } from "../../errors.ts";
 
 /** saves `model` to `dir` and returns the model loaded back from there. */
@@ -147,7 +147,7 @@ export function checkReloadedModel(
   );
 }
 
-/** The exercise as its notebook holds it: the cell a learner fills in, and its skeleton's value. */
+/** The exercise as its notebook holds it: the cell a learner fills in (its skeleton). */
 export const exercise = defineExercise<"03-save-reload", SaveAndReloadFn>({
   id: "03-save-reload",
   notebook: "03",
@@ -166,5 +166,4 @@ const myReloaded = await saveAndReload(student, "../data/models/03-student-exerc
 await showResult(checkReloadedModel(student, myReloaded, test));
 `,
   },
-  skeleton: () => (model, dir) => todo(model, dir),
 });

@@ -16,7 +16,7 @@ import {
   readScalar,
   startFunctionCheck,
 } from "../util.ts";
-import { defineExercise, todo } from "../define.ts";
+import { defineExercise } from "../define.ts";
 
 /** PyTorch's `CosineEmbeddingLoss` with target 1: mean over rows of 1 − cos(a, b). */
 export type CosineLossFn = (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Scalar | number;
@@ -128,7 +128,7 @@ export function checkCosineLoss(fn: CosineLossFn, options: FunctionCheckOptions 
   );
 }
 
-/** The exercise as its notebook holds it: the cell a learner fills in, and its skeleton's value. */
+/** The exercise as its notebook holds it: the cell a learner fills in (its skeleton). */
 export const exercise = defineExercise<"04-cosine-loss", CosineLossFn>({
   id: "04-cosine-loss",
   notebook: "04",
@@ -146,5 +146,4 @@ const myCosineLoss = answer("04-cosine-loss", (a, b) => {
 await showResult(checkCosineLoss(myCosineLoss));
 `,
   },
-  skeleton: () => (a, b) => todo(0, a, b),
 });

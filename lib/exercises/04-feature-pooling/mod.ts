@@ -16,7 +16,7 @@ import {
   readTensor2D,
   startFunctionCheck,
 } from "../util.ts";
-import { defineExercise, todo } from "../define.ts";
+import { defineExercise } from "../define.ts";
 
 /** the teacher's `[n, 2048]` features pooled to the student's `[n, 1024]`. */
 export type FeaturePoolFn = (teacherFeatures: tf.Tensor2D) => tf.Tensor2D;
@@ -110,7 +110,7 @@ export function checkFeaturePooling(
   return checkPassed(id, "shapes [n, 1024] and values match averagePool1d(x, 2)");
 }
 
-/** The exercise as its notebook holds it: the cell a learner fills in, and its skeleton's value. */
+/** The exercise as its notebook holds it: the cell a learner fills in (its skeleton). */
 export const exercise = defineExercise<"04-feature-pooling", FeaturePoolFn>({
   id: "04-feature-pooling",
   notebook: "04",
@@ -128,5 +128,4 @@ const poolTeacherFeatures = answer("04-feature-pooling", (teacherFeatures) => {
 await showResult(checkFeaturePooling(poolTeacherFeatures));
 `,
   },
-  skeleton: () => (teacherFeatures) => todo(teacherFeatures),
 });

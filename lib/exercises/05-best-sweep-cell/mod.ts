@@ -5,7 +5,7 @@
  */
 import { checkFailed, checkPassed, type CheckResult } from "../result.ts";
 import { callLearner, describeKind, fmt, ok } from "../util.ts";
-import { defineExercise, todo } from "../define.ts";
+import { defineExercise } from "../define.ts";
 
 /** one cell of the temperature × λ grid. */
 export interface SweepChoice {
@@ -134,7 +134,7 @@ export function checkBestSweepCell(
   );
 }
 
-/** The exercise as its notebook holds it: the cell a learner fills in, and its skeleton's value. */
+/** The exercise as its notebook holds it: the cell a learner fills in (its skeleton). */
 export const exercise = defineExercise<"05-best-sweep-cell", SweepPicker>({
   id: "05-best-sweep-cell",
   notebook: "05",
@@ -152,5 +152,4 @@ const sweepCells = sweep.map((c) => ({ temperature: c.T, lambda: c.lambda, accur
 await showResult(checkBestSweepCell(pickBestCell, sweepCells));
 `,
   },
-  skeleton: () => (cells) => todo({ temperature: NaN, lambda: NaN }, cells),
 });

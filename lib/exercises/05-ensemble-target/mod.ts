@@ -19,7 +19,7 @@ import {
   softmaxRows,
   startFunctionCheck,
 } from "../util.ts";
-import { defineExercise, todo } from "../define.ts";
+import { defineExercise } from "../define.ts";
 
 /** a two-teacher ensemble's target: the two teachers' probabilities averaged. */
 export type EnsembleTargetFn = (probsA: number[][], probsB: number[][]) => number[][];
@@ -125,7 +125,7 @@ export function checkEnsembleTarget(
   return checkPassed(id, "matches the element-wise mean (A + B) / 2 and every row sums to 1");
 }
 
-/** The exercise as its notebook holds it: the cell a learner fills in, and its skeleton's value. */
+/** The exercise as its notebook holds it: the cell a learner fills in (its skeleton). */
 export const exercise = defineExercise<"05-ensemble-target", EnsembleTargetFn>({
   id: "05-ensemble-target",
   notebook: "05",
@@ -142,5 +142,4 @@ const ensembleTarget = answer("05-ensemble-target", (probsA, probsB) => {
 await showResult(checkEnsembleTarget(ensembleTarget));
 `,
   },
-  skeleton: () => (probsA, probsB) => todo(probsA, probsB),
 });

@@ -5,7 +5,7 @@
  */
 import { checkFailed, checkPassed, type CheckResult } from "../result.ts";
 import { callLearner, count, describeKind, ok, problem } from "../util.ts";
-import { defineExercise, todo } from "../define.ts";
+import { defineExercise } from "../define.ts";
 
 /** the bytes of a float16 weights file holding `values` stored numbers. */
 export type Float16SizeFn = (values: number) => number;
@@ -63,7 +63,7 @@ export function checkFloat16Size(
   return checkPassed(id, `right for all ${cases.length} models, the notebook's included`);
 }
 
-/** The exercise as its notebook holds it: the cell a learner fills in, and its skeleton's value. */
+/** The exercise as its notebook holds it: the cell a learner fills in (its skeleton). */
 export const exercise = defineExercise<"06-float16-size", Float16SizeFn>({
   id: "06-float16-size",
   notebook: "06",
@@ -81,5 +81,4 @@ const float16Bytes = answer("06-float16-size", (values: number) => {
 await showResult(checkFloat16Size(float16Bytes, measuredSizes));
 `,
   },
-  skeleton: () => (values) => todo(0, values),
 });

@@ -5,7 +5,7 @@
  */
 import { checkFailed, checkPassed, type CheckResult } from "../result.ts";
 import { callLearner, count, describeKind, ok, problem } from "../util.ts";
-import { defineExercise, todo } from "../define.ts";
+import { defineExercise } from "../define.ts";
 
 /** One row of the notebook's shipping table: a model in one weight format. */
 export interface ShippedRow {
@@ -82,7 +82,7 @@ export function checkSmallestClose(
   return checkPassed(id, "right on the notebook's table and on a made-up one");
 }
 
-/** The exercise as its notebook holds it: the cell a learner fills in, and its skeleton's value. */
+/** The exercise as its notebook holds it: the cell a learner fills in (its skeleton). */
 export const exercise = defineExercise<"06-smallest-close", SmallestCloseFn>({
   id: "06-smallest-close",
   notebook: "06",
@@ -100,5 +100,4 @@ const smallestClose = answer("06-smallest-close", (rows, teacherAccuracy) => {
 await showResult(checkSmallestClose(smallestClose, mnistRows, mnistTeacherAccuracy));
 `,
   },
-  skeleton: () => (rows, teacherAccuracy) => todo(rows[0], teacherAccuracy),
 });
