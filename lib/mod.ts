@@ -317,6 +317,10 @@ export {
   /** What readSeedSpread returns: either side absent until its script has run. */
   type SeedSpread,
 } from "./notebook/seed_spread.ts";
+export {
+  /** Notebook 01's teacher beside those seeds: table, chart and the sentences they support. */
+  showTeacherSeedSpread,
+} from "./notebook/teacher_seeds.ts";
 
 // ── Charts and display ───────────────────────────────────────────────────────────────────────
 export {

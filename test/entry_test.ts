@@ -129,6 +129,7 @@ const EXPECTED = [
   "showTeacherCheck",
   "readSeedSpread",
   "SeedSpread",
+  "showTeacherSeedSpread",
   // charts and display
   "barChart",
   "confusionChart",
@@ -143,6 +144,8 @@ const EXPECTED = [
   "showComparison",
   "showChart",
   "showMarkdown",
+  "librarySource",
+  "showLibrarySource",
   "showTable",
   // exercises
   "answer",
