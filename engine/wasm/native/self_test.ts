@@ -10,6 +10,7 @@ import type {
   Conv2DParams,
   MatMulShape,
   OneDnnKernels,
+  Pool2DParams,
 } from "./onednn/mod.ts";
 import {
   batchNormGradReference,
@@ -167,22 +168,8 @@ export function runSelfTest(kernels: OneDnnKernels): SelfTestReport {
     name: "reluGrad",
     relativeError: relativeError(passed, Array.from(y, (g, i) => dy[i] > 0 ? g : 0)),
   });
-  const pool = {
-    batch: 2,
-    inHeight: 7,
-    inWidth: 6,
-    channels: 3,
-    outHeight: 4,
-    outWidth: 3,
-    filterHeight: 3,
-    filterWidth: 3,
-    strideHeight: 2,
-    strideWidth: 2,
-    padTop: 1,
-    padLeft: 0,
-    padBottom: 1,
-    padRight: 1,
-  };
+  // The conv's window over its input (the conv's other fields ride along unread).
+  const pool: Pool2DParams = { ...p, channels: p.inChannels };
   kernels.maxPool(pool, x, pooled);
   checks.push({ name: "maxPool", relativeError: relativeError(pooled, maxPoolReference(pool, x)) });
 

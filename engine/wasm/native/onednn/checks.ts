@@ -20,7 +20,10 @@ export function expectPositive(what: string, values: Record<string, number>, min
   }
 }
 
-/** The fields of a sliding window (a conv filter or a pooling window) that its check reads. */
+/**
+ * A sliding window's fields (a conv filter or a pooling window): what `Conv2DParams` and
+ * `Pool2DParams` share, and what `checkWindow` reads.
+ */
 export interface WindowGeometry {
   inHeight: number;
   inWidth: number;

@@ -9,25 +9,13 @@
 import { AlgKind, Arg, check, dims, FormatTag, PropKind, Query, SIZEOF } from "../onednn_ffi.ts";
 import { type Builder, type Handle, pointerOf } from "./builder.ts";
 import type { PrimitiveCache } from "./cache.ts";
-import { checkWindow, expectLength } from "./checks.ts";
+import { checkWindow, expectLength, type WindowGeometry } from "./checks.ts";
 
 /** A 2-D convolution's geometry, named as tfjs's Conv2DInfo names it (pads spelled out). */
-export interface Conv2DParams {
+export interface Conv2DParams extends WindowGeometry {
   batch: number;
-  inHeight: number;
-  inWidth: number;
   inChannels: number;
-  outHeight: number;
-  outWidth: number;
   outChannels: number;
-  filterHeight: number;
-  filterWidth: number;
-  strideHeight: number;
-  strideWidth: number;
-  padTop: number;
-  padLeft: number;
-  padBottom: number;
-  padRight: number;
   /** tfjs's dilation: 1 means none (oneDNN counts from 0). */
   dilationHeight: number;
   dilationWidth: number;
@@ -51,21 +39,14 @@ export interface Conv2DInfoLike {
   padInfo: { top: number; left: number; bottom: number; right: number };
 }
 
-/**
- * The geometry of a tfjs Conv2DInfo, field by field so that the info's other
- * fields stay behind. The kernels assume tfjs's default channelsLast data
- * format; the caller checks `dataFormat`.
- */
-export function conv2DParams(info: Conv2DInfoLike): Conv2DParams {
+/** The sliding window of a tfjs Conv2DInfo (a convolution's or a pooling's), field by field. */
+export function windowOf(info: Conv2DInfoLike): WindowGeometry {
   const { padInfo: pad } = info;
   return {
-    batch: info.batchSize,
     inHeight: info.inHeight,
     inWidth: info.inWidth,
-    inChannels: info.inChannels,
     outHeight: info.outHeight,
     outWidth: info.outWidth,
-    outChannels: info.outChannels,
     filterHeight: info.filterHeight,
     filterWidth: info.filterWidth,
     strideHeight: info.strideHeight,
@@ -74,6 +55,20 @@ export function conv2DParams(info: Conv2DInfoLike): Conv2DParams {
     padLeft: pad.left,
     padBottom: pad.bottom,
     padRight: pad.right,
+  };
+}
+
+/**
+ * The geometry of a tfjs Conv2DInfo, field by field so that the info's other
+ * fields stay behind. The kernels assume tfjs's default channelsLast data
+ * format; the caller checks `dataFormat`.
+ */
+export function conv2DParams(info: Conv2DInfoLike): Conv2DParams {
+  return {
+    batch: info.batchSize,
+    inChannels: info.inChannels,
+    outChannels: info.outChannels,
+    ...windowOf(info),
     dilationHeight: info.dilationHeight,
     dilationWidth: info.dilationWidth,
   };

@@ -6,46 +6,18 @@
 import { AlgKind, Arg, check, dims, FormatTag, PropKind, SIZEOF } from "../onednn_ffi.ts";
 import type { Builder, Handle } from "./builder.ts";
 import type { Entry, PrimitiveCache } from "./cache.ts";
-import { checkWindow, expectBytes, expectLength } from "./checks.ts";
-import type { Conv2DInfoLike } from "./convolution.ts";
+import { checkWindow, expectBytes, expectLength, type WindowGeometry } from "./checks.ts";
+import { type Conv2DInfoLike, windowOf } from "./convolution.ts";
 
 /** A 2-D pooling window's geometry over NHWC (pads spelled out, as tfjs's Conv2DInfo has them). */
-export interface Pool2DParams {
+export interface Pool2DParams extends WindowGeometry {
   batch: number;
-  inHeight: number;
-  inWidth: number;
   channels: number;
-  outHeight: number;
-  outWidth: number;
-  filterHeight: number;
-  filterWidth: number;
-  strideHeight: number;
-  strideWidth: number;
-  padTop: number;
-  padLeft: number;
-  padBottom: number;
-  padRight: number;
 }
 
 /** A pooling window's geometry from a tfjs Conv2DInfo (computePool2DInfo's), field by field. */
 export function pool2DParams(info: Conv2DInfoLike): Pool2DParams {
-  const { padInfo: pad } = info;
-  return {
-    batch: info.batchSize,
-    inHeight: info.inHeight,
-    inWidth: info.inWidth,
-    channels: info.inChannels,
-    outHeight: info.outHeight,
-    outWidth: info.outWidth,
-    filterHeight: info.filterHeight,
-    filterWidth: info.filterWidth,
-    strideHeight: info.strideHeight,
-    strideWidth: info.strideWidth,
-    padTop: pad.top,
-    padLeft: pad.left,
-    padBottom: pad.bottom,
-    padRight: pad.right,
-  };
+  return { batch: info.batchSize, channels: info.inChannels, ...windowOf(info) };
 }
 
 function checkPool(p: Pool2DParams): void {
