@@ -109,33 +109,47 @@ function convGeometry(p: Conv2DParams) {
   };
 }
 
-/** The forward descriptor a backward one must be created against (kept alive with it). */
-function forwardHint(
-  b: Builder,
-  p: Conv2DParams,
-  src: Uint8Array,
-  weights: Uint8Array,
-  bias: Uint8Array | undefined,
-  dst: Uint8Array,
-): Handle {
+/**
+ * A convolution's memory descriptors: activations NHWC, the weights in whatever layout oneDNN
+ * picks (`any`), and the bias only where the kernel has one.
+ */
+function convMds(b: Builder, p: Conv2DParams, withBias: boolean) {
+  return {
+    src: b.md([p.batch, p.inChannels, p.inHeight, p.inWidth], FormatTag.nhwc),
+    weightsAny: b.md(convGeometry(p).weights, FormatTag.any),
+    bias: withBias ? b.md([p.outChannels], FormatTag.a) : undefined,
+    dst: b.md([p.batch, p.outChannels, p.outHeight, p.outWidth], FormatTag.nhwc),
+  };
+}
+
+type ConvMds = ReturnType<typeof convMds>;
+
+/** The forward (training) descriptor over `mds`; `call` names it in an error. */
+function forwardDesc(b: Builder, p: Conv2DParams, mds: ConvMds, call: string): Uint8Array {
   const g = convGeometry(p);
   const desc = new Uint8Array(SIZEOF.convolutionDesc);
   check(
-    "dnnl_dilated_convolution_forward_desc_init (hint)",
+    call,
     b.s.dnnl_dilated_convolution_forward_desc_init(
       desc,
       PropKind.forwardTraining,
       AlgKind.convolutionDirect,
-      src,
-      weights,
-      bias ? pointerOf(bias) : null,
-      dst,
+      mds.src,
+      mds.weightsAny,
+      mds.bias ? pointerOf(mds.bias) : null,
+      mds.dst,
       g.strides,
       g.dilates,
       g.padL,
       g.padR,
     ),
   );
+  return desc;
+}
+
+/** The forward descriptor a backward one must be created against (kept alive with it). */
+function forwardHint(b: Builder, p: Conv2DParams, mds: ConvMds): Handle {
+  const desc = forwardDesc(b, p, mds, "dnnl_dilated_convolution_forward_desc_init (hint)");
   return b.primitiveDesc("convolution forward hint", desc, null, null);
 }
 
@@ -159,33 +173,14 @@ export function conv2dForward(
   const shape = `${convShape(p)}${bias ? " +bias" : ""}${relu ? " +relu" : ""}`;
   const entry = cache.entry("conv2dForward", shape, (b) => {
     const g = convGeometry(p);
-    const src = b.md([p.batch, p.inChannels, p.inHeight, p.inWidth], FormatTag.nhwc);
-    const weightsAny = b.md(g.weights, FormatTag.any);
-    const biasMd = bias ? b.md([p.outChannels], FormatTag.a) : undefined;
-    const dst = b.md([p.batch, p.outChannels, p.outHeight, p.outWidth], FormatTag.nhwc);
-    const desc = new Uint8Array(SIZEOF.convolutionDesc);
-    check(
-      "dnnl_dilated_convolution_forward_desc_init",
-      b.s.dnnl_dilated_convolution_forward_desc_init(
-        desc,
-        PropKind.forwardTraining,
-        AlgKind.convolutionDirect,
-        src,
-        weightsAny,
-        biasMd ? pointerOf(biasMd) : null,
-        dst,
-        g.strides,
-        g.dilates,
-        g.padL,
-        g.padR,
-      ),
-    );
+    const mds = convMds(b, p, bias !== undefined);
+    const desc = forwardDesc(b, p, mds, "dnnl_dilated_convolution_forward_desc_init");
     const pd = b.primitiveDesc("convolution forward", desc, b.attr(relu), null);
-    const xMem = b.userMemory(src);
+    const xMem = b.userMemory(mds.src);
     const w = b.weights(b.md(g.weights, FormatTag.hwio), b.query(pd, Query.weightsMd), "in");
     const args: [number, Handle][] = [[Arg.src, xMem], [Arg.weights, w]];
-    if (biasMd) args.push([Arg.bias, b.userMemory(biasMd)]);
-    args.push([Arg.dst, b.userMemory(dst)]);
+    if (mds.bias) args.push([Arg.bias, b.userMemory(mds.bias)]);
+    args.push([Arg.dst, b.userMemory(mds.dst)]);
     b.execute(pd, args);
   });
   cache.run(entry, bias ? [x, filter, bias, y] : [x, filter, y]);
@@ -202,19 +197,17 @@ export function conv2dBackwardData(
   checkConvViews(p, { x: dx, filter, y: dy });
   const entry = cache.entry("conv2dBackwardData", convShape(p), (b) => {
     const g = convGeometry(p);
-    const src = b.md([p.batch, p.inChannels, p.inHeight, p.inWidth], FormatTag.nhwc);
-    const weightsAny = b.md(g.weights, FormatTag.any);
-    const dst = b.md([p.batch, p.outChannels, p.outHeight, p.outWidth], FormatTag.nhwc);
-    const hint = forwardHint(b, p, src, weightsAny, undefined, dst);
+    const mds = convMds(b, p, false);
+    const hint = forwardHint(b, p, mds);
     const desc = new Uint8Array(SIZEOF.convolutionDesc);
     check(
       "dnnl_dilated_convolution_backward_data_desc_init",
       b.s.dnnl_dilated_convolution_backward_data_desc_init(
         desc,
         AlgKind.convolutionDirect,
-        src,
-        weightsAny,
-        dst,
+        mds.src,
+        mds.weightsAny,
+        mds.dst,
         g.strides,
         g.dilates,
         g.padL,
@@ -222,9 +215,9 @@ export function conv2dBackwardData(
       ),
     );
     const pd = b.primitiveDesc("convolution backward data", desc, b.attr(false), hint);
-    const dyMem = b.userMemory(dst);
+    const dyMem = b.userMemory(mds.dst);
     const w = b.weights(b.md(g.weights, FormatTag.hwio), b.query(pd, Query.weightsMd), "in");
-    b.execute(pd, [[Arg.diffDst, dyMem], [Arg.weights, w], [Arg.diffSrc, b.userMemory(src)]]);
+    b.execute(pd, [[Arg.diffDst, dyMem], [Arg.weights, w], [Arg.diffSrc, b.userMemory(mds.src)]]);
   });
   cache.run(entry, [dy, filter, dx]);
 }
@@ -246,21 +239,18 @@ export function conv2dBackwardFilter(
   const shape = `${convShape(p)}${dBias ? " +bias" : ""}`;
   const entry = cache.entry("conv2dBackwardFilter", shape, (b) => {
     const g = convGeometry(p);
-    const src = b.md([p.batch, p.inChannels, p.inHeight, p.inWidth], FormatTag.nhwc);
-    const weightsAny = b.md(g.weights, FormatTag.any);
-    const biasMd = dBias ? b.md([p.outChannels], FormatTag.a) : undefined;
-    const dst = b.md([p.batch, p.outChannels, p.outHeight, p.outWidth], FormatTag.nhwc);
-    const hint = forwardHint(b, p, src, weightsAny, biasMd, dst);
+    const mds = convMds(b, p, dBias !== undefined);
+    const hint = forwardHint(b, p, mds);
     const desc = new Uint8Array(SIZEOF.convolutionDesc);
     check(
       "dnnl_dilated_convolution_backward_weights_desc_init",
       b.s.dnnl_dilated_convolution_backward_weights_desc_init(
         desc,
         AlgKind.convolutionDirect,
-        src,
-        weightsAny,
-        biasMd ? pointerOf(biasMd) : null,
-        dst,
+        mds.src,
+        mds.weightsAny,
+        mds.bias ? pointerOf(mds.bias) : null,
+        mds.dst,
         g.strides,
         g.dilates,
         g.padL,
@@ -268,8 +258,8 @@ export function conv2dBackwardFilter(
       ),
     );
     const pd = b.primitiveDesc("convolution backward weights", desc, b.attr(false), hint);
-    const xMem = b.userMemory(src);
-    const dyMem = b.userMemory(dst);
+    const xMem = b.userMemory(mds.src);
+    const dyMem = b.userMemory(mds.dst);
     const dw = b.weights(
       b.md(g.weights, FormatTag.hwio),
       b.query(pd, Query.diffWeightsMd),
@@ -279,7 +269,7 @@ export function conv2dBackwardFilter(
       Arg.diffWeights,
       dw,
     ]];
-    if (biasMd) args.push([Arg.diffBias, b.userMemory(biasMd)]);
+    if (mds.bias) args.push([Arg.diffBias, b.userMemory(mds.bias)]);
     b.execute(pd, args);
   });
   cache.run(entry, dBias ? [x, dy, dFilter, dBias] : [x, dy, dFilter]);
