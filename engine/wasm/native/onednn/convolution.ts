@@ -99,13 +99,19 @@ function checkConvViews(
   expectLength("y", views.y, p.batch * p.outHeight * p.outWidth * p.outChannels);
 }
 
+/**
+ * The weights' logical dims (O, I, H, W), and the window that ends every convolution descriptor
+ * call's arguments, in oneDNN's order: strides, dilates (0 = none), pad_l, pad_r.
+ */
 function convGeometry(p: Conv2DParams) {
   return {
     weights: [p.outChannels, p.inChannels, p.filterHeight, p.filterWidth],
-    strides: dims([p.strideHeight, p.strideWidth]),
-    dilates: dims([p.dilationHeight - 1, p.dilationWidth - 1]),
-    padL: dims([p.padTop, p.padLeft]),
-    padR: dims([p.padBottom, p.padRight]),
+    window: [
+      dims([p.strideHeight, p.strideWidth]),
+      dims([p.dilationHeight - 1, p.dilationWidth - 1]),
+      dims([p.padTop, p.padLeft]),
+      dims([p.padBottom, p.padRight]),
+    ] as const,
   };
 }
 
@@ -138,10 +144,7 @@ function forwardDesc(b: Builder, p: Conv2DParams, mds: ConvMds, call: string): U
       mds.weightsAny,
       mds.bias ? pointerOf(mds.bias) : null,
       mds.dst,
-      g.strides,
-      g.dilates,
-      g.padL,
-      g.padR,
+      ...g.window,
     ),
   );
   return desc;
@@ -208,10 +211,7 @@ export function conv2dBackwardData(
         mds.src,
         mds.weightsAny,
         mds.dst,
-        g.strides,
-        g.dilates,
-        g.padL,
-        g.padR,
+        ...g.window,
       ),
     );
     const pd = b.primitiveDesc("convolution backward data", desc, b.attr(false), hint);
@@ -251,10 +251,7 @@ export function conv2dBackwardFilter(
         mds.weightsAny,
         mds.bias ? pointerOf(mds.bias) : null,
         mds.dst,
-        g.strides,
-        g.dilates,
-        g.padL,
-        g.padR,
+        ...g.window,
       ),
     );
     const pd = b.primitiveDesc("convolution backward weights", desc, b.attr(false), hint);

@@ -30,15 +30,18 @@ function poolShape(p: Pool2DParams): string {
     `p${p.padTop},${p.padLeft},${p.padBottom},${p.padRight} (${p.outHeight}x${p.outWidth})`;
 }
 
-/** The oneDNN descriptors of a pooling geometry: strides, window, no dilation, pads. */
-function geometry(p: Pool2DParams) {
-  return {
-    strides: dims([p.strideHeight, p.strideWidth]),
-    kernel: dims([p.filterHeight, p.filterWidth]),
-    dilation: dims([0, 0]),
-    padL: dims([p.padTop, p.padLeft]),
-    padR: dims([p.padBottom, p.padRight]),
-  };
+/**
+ * The window that ends both pooling descriptor calls' arguments, in oneDNN's order: strides,
+ * kernel, dilation (none), pad_l, pad_r.
+ */
+function windowArgs(p: Pool2DParams) {
+  return [
+    dims([p.strideHeight, p.strideWidth]),
+    dims([p.filterHeight, p.filterWidth]),
+    dims([0, 0]),
+    dims([p.padTop, p.padLeft]),
+    dims([p.padBottom, p.padRight]),
+  ] as const;
 }
 
 type Mode = "training" | "inference";
@@ -48,7 +51,6 @@ function descriptors(builder: Builder, p: Pool2DParams, mode: Mode) {
   const src = builder.md([p.batch, p.channels, p.inHeight, p.inWidth], FormatTag.nhwc);
   const dst = builder.md([p.batch, p.channels, p.outHeight, p.outWidth], FormatTag.nhwc);
   const forward = new Uint8Array(SIZEOF.poolingV2Desc);
-  const g = geometry(p);
   check(
     "dnnl_pooling_v2_forward_desc_init",
     builder.s.dnnl_pooling_v2_forward_desc_init(
@@ -57,11 +59,7 @@ function descriptors(builder: Builder, p: Pool2DParams, mode: Mode) {
       AlgKind.poolingMax,
       src,
       dst,
-      g.strides,
-      g.kernel,
-      g.dilation,
-      g.padL,
-      g.padR,
+      ...windowArgs(p),
     ),
   );
   return { src, dst, forward };
@@ -133,7 +131,6 @@ export function maxPoolGrad(
     const { src, dst, forward } = descriptors(builder, p, "training");
     const hint = builder.primitiveDesc("max pooling hint", forward, null, null);
     const desc = new Uint8Array(SIZEOF.poolingV2Desc);
-    const g = geometry(p);
     check(
       "dnnl_pooling_v2_backward_desc_init",
       builder.s.dnnl_pooling_v2_backward_desc_init(
@@ -141,11 +138,7 @@ export function maxPoolGrad(
         AlgKind.poolingMax,
         src,
         dst,
-        g.strides,
-        g.kernel,
-        g.dilation,
-        g.padL,
-        g.padR,
+        ...windowArgs(p),
       ),
     );
     const pd = builder.primitiveDesc("max pooling backward", desc, builder.attr(false), hint);
