@@ -12,18 +12,16 @@
 import type { OneDnnLibrary } from "../loader.ts";
 import { created, EngineKind, STREAM_DEFAULT_FLAGS } from "../onednn_ffi.ts";
 import * as batchNorm from "./batch_norm.ts";
-import type { BatchNormShape } from "./batch_norm.ts";
 import { type Handle, Owned } from "./builder.ts";
 import { PrimitiveCache, type PrimitiveInfo } from "./cache.ts";
 import * as convolution from "./convolution.ts";
-import type { Conv2DParams } from "./convolution.ts";
 import * as eltwise from "./eltwise.ts";
-import type { BinaryOp, BinaryShape } from "./eltwise.ts";
 import * as matmul from "./matmul.ts";
-import type { MatMulShape } from "./matmul.ts";
 import * as pooling from "./pooling.ts";
 import * as reorder from "./reorder.ts";
-import type { Pool2DParams } from "./pooling.ts";
+
+/** A family function's parameters after the primitive cache: what its method here forwards. */
+type AfterCache<F> = F extends (cache: PrimitiveCache, ...rest: infer R) => unknown ? R : never;
 
 export class OneDnnKernels {
   readonly #lib: OneDnnLibrary;
@@ -103,134 +101,97 @@ export class OneDnnKernels {
     this.#global.release("the engine and stream");
   }
 
-  // The kernels: each is documented where its family implements it.
+  // The kernels: each is documented where its family implements it, and takes what the family's
+  // function takes after the cache.
 
   /** See `convolution.conv2dForward`. */
-  conv2dForward(
-    p: Conv2DParams,
-    x: Float32Array,
-    filter: Float32Array,
-    bias: Float32Array | undefined,
-    y: Float32Array,
-    options: { relu?: boolean } = {},
-  ): void {
+  conv2dForward(...args: AfterCache<typeof convolution.conv2dForward>): void {
     this.#alive();
-    convolution.conv2dForward(this.#cache, p, x, filter, bias, y, options);
+    convolution.conv2dForward(this.#cache, ...args);
   }
 
   /** See `convolution.conv2dBackwardData`. */
-  conv2dBackwardData(p: Conv2DParams, dy: Float32Array, filter: Float32Array, dx: Float32Array) {
+  conv2dBackwardData(...args: AfterCache<typeof convolution.conv2dBackwardData>): void {
     this.#alive();
-    convolution.conv2dBackwardData(this.#cache, p, dy, filter, dx);
+    convolution.conv2dBackwardData(this.#cache, ...args);
   }
 
   /** See `convolution.conv2dBackwardFilter`. */
-  conv2dBackwardFilter(
-    p: Conv2DParams,
-    x: Float32Array,
-    dy: Float32Array,
-    dFilter: Float32Array,
-    dBias?: Float32Array,
-  ): void {
+  conv2dBackwardFilter(...args: AfterCache<typeof convolution.conv2dBackwardFilter>): void {
     this.#alive();
-    convolution.conv2dBackwardFilter(this.#cache, p, x, dy, dFilter, dBias);
+    convolution.conv2dBackwardFilter(this.#cache, ...args);
   }
 
   /** See `matmul.matMul`. */
-  matMul(
-    a: Float32Array,
-    b: Float32Array,
-    c: Float32Array,
-    shape: MatMulShape,
-    options: { bias?: Float32Array; relu?: boolean } = {},
-  ): void {
+  matMul(...args: AfterCache<typeof matmul.matMul>): void {
     this.#alive();
-    matmul.matMul(this.#cache, a, b, c, shape, options);
+    matmul.matMul(this.#cache, ...args);
   }
 
   /** See `eltwise.binary`. */
-  binary(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array, shape: BinaryShape) {
+  binary(...args: AfterCache<typeof eltwise.binary>): void {
     this.#alive();
-    eltwise.binary(this.#cache, op, a, b, out, shape);
+    eltwise.binary(this.#cache, ...args);
   }
 
   /** See `eltwise.relu`. */
-  relu(x: Float32Array, y: Float32Array): void {
+  relu(...args: AfterCache<typeof eltwise.relu>): void {
     this.#alive();
-    eltwise.relu(this.#cache, x, y);
+    eltwise.relu(this.#cache, ...args);
   }
 
   /** See `eltwise.reluGrad`. */
-  reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void {
+  reluGrad(...args: AfterCache<typeof eltwise.reluGrad>): void {
     this.#alive();
-    eltwise.reluGrad(this.#cache, dy, x, dx);
+    eltwise.reluGrad(this.#cache, ...args);
   }
 
   /** See `pooling.maxPool`. */
-  maxPool(p: Pool2DParams, x: Float32Array, y: Float32Array, workspace?: Uint8Array): void {
+  maxPool(...args: AfterCache<typeof pooling.maxPool>): void {
     this.#alive();
-    pooling.maxPool(this.#cache, p, x, y, workspace);
+    pooling.maxPool(this.#cache, ...args);
   }
 
   /** See `pooling.maxPoolWorkspaceBytes`. */
-  maxPoolWorkspaceBytes(p: Pool2DParams): number {
+  maxPoolWorkspaceBytes(...args: AfterCache<typeof pooling.maxPoolWorkspaceBytes>): number {
     this.#alive();
-    return pooling.maxPoolWorkspaceBytes(this.#cache, p);
+    return pooling.maxPoolWorkspaceBytes(this.#cache, ...args);
   }
 
   /** See `pooling.maxPoolGrad`. */
-  maxPoolGrad(p: Pool2DParams, dy: Float32Array, workspace: Uint8Array, dx: Float32Array): void {
+  maxPoolGrad(...args: AfterCache<typeof pooling.maxPoolGrad>): void {
     this.#alive();
-    pooling.maxPoolGrad(this.#cache, p, dy, workspace, dx);
+    pooling.maxPoolGrad(this.#cache, ...args);
   }
 
   /** See `reorder.transpose`. */
-  transpose(shape: readonly number[], perm: readonly number[], x: Float32Array, y: Float32Array) {
+  transpose(...args: AfterCache<typeof reorder.transpose>): void {
     this.#alive();
-    reorder.transpose(this.#cache, shape, perm, x, y);
+    reorder.transpose(this.#cache, ...args);
   }
 
   /** See `batch_norm.batchNormTrain`. */
-  batchNormTrain(
-    p: BatchNormShape,
-    x: Float32Array,
-    gamma: Float32Array,
-    beta: Float32Array,
-    out: { y: Float32Array; mean: Float32Array; variance: Float32Array },
-  ): void {
+  batchNormTrain(...args: AfterCache<typeof batchNorm.batchNormTrain>): void {
     this.#alive();
-    batchNorm.batchNormTrain(this.#cache, p, x, gamma, beta, out);
+    batchNorm.batchNormTrain(this.#cache, ...args);
   }
 
   /** See `batch_norm.batchNormVectorised`. */
-  batchNormVectorised(p: BatchNormShape): boolean {
+  batchNormVectorised(...args: AfterCache<typeof batchNorm.batchNormVectorised>): boolean {
     this.#alive();
-    return batchNorm.batchNormVectorised(this.#cache, p);
+    return batchNorm.batchNormVectorised(this.#cache, ...args);
   }
 
   /** See `batch_norm.batchNormGrad`. */
-  batchNormGrad(
-    p: BatchNormShape,
-    dy: Float32Array,
-    x: Float32Array,
-    mean: Float32Array,
-    variance: Float32Array,
-    gamma: Float32Array,
-    out: { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array },
-  ): void {
+  batchNormGrad(...args: AfterCache<typeof batchNorm.batchNormGrad>): void {
     this.#alive();
-    batchNorm.batchNormGrad(this.#cache, p, dy, x, mean, variance, gamma, out);
+    batchNorm.batchNormGrad(this.#cache, ...args);
   }
 
   /** See `batch_norm.batchNormInference`. */
-  batchNormInference(
-    p: BatchNormShape,
-    x: Float32Array,
-    stats: { mean: Float32Array; variance: Float32Array; gamma: Float32Array; beta: Float32Array },
-    y: Float32Array,
-  ): void {
+  batchNormInference(...args: AfterCache<typeof batchNorm.batchNormInference>): void {
     this.#alive();
-    batchNorm.batchNormInference(this.#cache, p, x, stats, y);
+    batchNorm.batchNormInference(this.#cache, ...args);
   }
 
   #alive(): void {
