@@ -121,74 +121,70 @@ function assertClose(actual: Float32Array, expected: Float64Array, what: string)
   assert.ok(err <= TOLERANCE, `${what}: relative error ${err} > ${TOLERANCE}`);
 }
 
-Deno.test({
-  name: "oneDNN conv2dForward (with and without bias and ReLU) matches the reference",
-  ignore,
-  fn() {
-    const k = new OneDnnKernels(library());
-    try {
-      CONVS.forEach(([name, p], i) => {
-        const d = convData(p);
-        const y = shared(new Float32Array(d.yLen).fill(NaN));
-        // Alternate the fused parts so every shape meets one combination, and both meet all.
-        const withBias = i % 2 === 0, relu = i % 3 !== 1;
-        k.conv2dForward(p, d.x, d.filter, withBias ? d.bias : undefined, y, { relu });
-        const expected = conv2dForwardReference(
-          p,
-          d.x,
-          d.filter,
-          withBias ? d.bias : undefined,
-          relu,
-        );
-        assertClose(y, expected, `${name} (bias ${withBias}, relu ${relu})`);
-      });
-    } finally {
-      k.dispose();
-    }
-  },
-});
+/** An output view of NaNs: an element the kernel fails to write fails the comparison. */
+function unwritten(length: number): Float32Array {
+  return shared(new Float32Array(length).fill(NaN));
+}
 
-Deno.test({
-  name: "oneDNN conv2dBackwardData matches the reference (input positions no window reads get 0)",
-  ignore,
-  fn() {
-    const k = new OneDnnKernels(library());
-    try {
-      for (const [name, p] of CONVS) {
-        const d = convData(p);
-        const dx = shared(new Float32Array(d.xLen).fill(NaN));
-        k.conv2dBackwardData(p, d.dy, d.filter, dx);
-        assertClose(dx, conv2dBackwardDataReference(p, d.dy, d.filter), name);
+/** A test over one fresh `OneDnnKernels` (made with `options`, disposed after `body`). */
+function kernelsTest(
+  name: string,
+  body: (k: OneDnnKernels) => void,
+  options: { threads?: number } = {},
+): void {
+  Deno.test({
+    name,
+    ignore,
+    fn() {
+      const k = new OneDnnKernels(library(), options);
+      try {
+        body(k);
+      } finally {
+        k.dispose();
       }
-    } finally {
-      k.dispose();
-    }
-  },
+    },
+  });
+}
+
+kernelsTest("oneDNN conv2dForward (with and without bias and ReLU) matches the reference", (k) => {
+  CONVS.forEach(([name, p], i) => {
+    const d = convData(p);
+    const y = unwritten(d.yLen);
+    // Alternate the fused parts so every shape meets one combination, and both meet all.
+    const withBias = i % 2 === 0, relu = i % 3 !== 1;
+    const bias = withBias ? d.bias : undefined;
+    k.conv2dForward(p, d.x, d.filter, bias, y, { relu });
+    const expected = conv2dForwardReference(p, d.x, d.filter, bias, relu);
+    assertClose(y, expected, `${name} (bias ${withBias}, relu ${relu})`);
+  });
 });
 
-Deno.test({
-  name: "oneDNN conv2dBackwardFilter (and the bias gradient) matches the reference",
-  ignore,
-  fn() {
-    const k = new OneDnnKernels(library());
-    try {
-      CONVS.forEach(([name, p], i) => {
-        const d = convData(p);
-        const dFilter = shared(new Float32Array(d.fLen).fill(NaN));
-        const dBias = shared(new Float32Array(p.outChannels).fill(NaN));
-        const expected = conv2dBackwardFilterReference(p, d.x, d.dy);
-        if (i % 2 === 0) {
-          k.conv2dBackwardFilter(p, d.x, d.dy, dFilter, dBias);
-          assertClose(dBias, expected.dBias, `${name} bias`);
-        } else {
-          k.conv2dBackwardFilter(p, d.x, d.dy, dFilter);
-        }
-        assertClose(dFilter, expected.dFilter, name);
-      });
-    } finally {
-      k.dispose();
+kernelsTest(
+  "oneDNN conv2dBackwardData matches the reference (input positions no window reads get 0)",
+  (k) => {
+    for (const [name, p] of CONVS) {
+      const d = convData(p);
+      const dx = unwritten(d.xLen);
+      k.conv2dBackwardData(p, d.dy, d.filter, dx);
+      assertClose(dx, conv2dBackwardDataReference(p, d.dy, d.filter), name);
     }
   },
+);
+
+kernelsTest("oneDNN conv2dBackwardFilter (and the bias gradient) matches the reference", (k) => {
+  CONVS.forEach(([name, p], i) => {
+    const d = convData(p);
+    const dFilter = unwritten(d.fLen);
+    const dBias = unwritten(p.outChannels);
+    const expected = conv2dBackwardFilterReference(p, d.x, d.dy);
+    if (i % 2 === 0) {
+      k.conv2dBackwardFilter(p, d.x, d.dy, dFilter, dBias);
+      assertClose(dBias, expected.dBias, `${name} bias`);
+    } else {
+      k.conv2dBackwardFilter(p, d.x, d.dy, dFilter);
+    }
+    assertClose(dFilter, expected.dFilter, name);
+  });
 });
 
 const MATMULS: MatMulShape[] = [false, true].flatMap((transposeA) =>
@@ -199,104 +195,89 @@ const MATMULS: MatMulShape[] = [false, true].flatMap((transposeA) =>
   ])
 );
 
-Deno.test({
-  name: "oneDNN matMul matches the reference: all four transposes, batch > 1, b broadcast",
-  ignore,
-  fn() {
-    const k = new OneDnnKernels(library());
-    try {
-      for (const s of MATMULS) {
-        const a = shared(signedValues(s.batch * s.m * s.k, 5));
-        const b = shared(signedValues((s.batchB ?? s.batch) * s.k * s.n, 6));
-        const c = shared(new Float32Array(s.batch * s.m * s.n).fill(NaN));
-        k.matMul(a, b, c, s);
-        assertClose(c, matMulReference(a, b, s), JSON.stringify(s));
-      }
-      // The fused dense layer: + bias, then ReLU.
-      const s: MatMulShape = { batch: 1, m: 8, k: 20, n: 12, transposeA: false, transposeB: true };
-      const [a, b, bias] = [signedValues(8 * 20, 7), signedValues(20 * 12, 8), signedValues(12, 9)];
-      const c = new Float32Array(8 * 12);
-      k.matMul(a, b, c, s, { bias, relu: true });
-      assertClose(c, matMulReference(a, b, s, bias, true), "bias + relu");
-      assert.ok(
-        c.some((v) => v === 0) && c.some((v) => v > 0),
-        "ReLU applied to a mixed sign output",
-      );
-    } finally {
-      k.dispose();
+kernelsTest(
+  "oneDNN matMul matches the reference: all four transposes, batch > 1, b broadcast",
+  (k) => {
+    for (const s of MATMULS) {
+      const a = shared(signedValues(s.batch * s.m * s.k, 5));
+      const b = shared(signedValues((s.batchB ?? s.batch) * s.k * s.n, 6));
+      const c = unwritten(s.batch * s.m * s.n);
+      k.matMul(a, b, c, s);
+      assertClose(c, matMulReference(a, b, s), JSON.stringify(s));
     }
+    // The fused dense layer: + bias, then ReLU.
+    const s: MatMulShape = { batch: 1, m: 8, k: 20, n: 12, transposeA: false, transposeB: true };
+    const [a, b, bias] = [signedValues(8 * 20, 7), signedValues(20 * 12, 8), signedValues(12, 9)];
+    const c = new Float32Array(8 * 12);
+    k.matMul(a, b, c, s, { bias, relu: true });
+    assertClose(c, matMulReference(a, b, s, bias, true), "bias + relu");
+    assert.ok(
+      c.some((v) => v === 0) && c.some((v) => v > 0),
+      "ReLU applied to a mixed sign output",
+    );
   },
-});
+);
 
-Deno.test({
-  name: "oneDNN kernels read each call's views: a replaced heap is used, the old one left alone",
-  ignore,
-  fn() {
-    const k = new OneDnnKernels(library());
-    try {
-      const p = CONVS[1][1];
-      const d = convData(p);
-      const y1 = shared(new Float32Array(d.yLen));
-      k.conv2dForward(p, d.x, d.filter, d.bias, y1);
-      const before = y1.slice();
-      // Same shape (the cached primitive), new memory: a plain ArrayBuffer this time.
-      const x2 = signedValues(d.xLen, 11), f2 = signedValues(d.fLen, 12);
-      const y2 = new Float32Array(d.yLen);
-      k.conv2dForward(p, x2, f2, d.bias, y2);
-      assertClose(y2, conv2dForwardReference(p, x2, f2, d.bias), "second heap");
-      assert.deepEqual(y1, before, "the first output was written again");
-      assert.equal(k.describe().length, 1, "one cached primitive for one shape");
-    } finally {
-      k.dispose();
-    }
+kernelsTest(
+  "oneDNN kernels read each call's views: a replaced heap is used, the old one left alone",
+  (k) => {
+    const p = CONVS[1][1];
+    const d = convData(p);
+    const y1 = shared(new Float32Array(d.yLen));
+    k.conv2dForward(p, d.x, d.filter, d.bias, y1);
+    const before = y1.slice();
+    // Same shape (the cached primitive), new memory: a plain ArrayBuffer this time.
+    const x2 = signedValues(d.xLen, 11), f2 = signedValues(d.fLen, 12);
+    const y2 = new Float32Array(d.yLen);
+    k.conv2dForward(p, x2, f2, d.bias, y2);
+    assertClose(y2, conv2dForwardReference(p, x2, f2, d.bias), "second heap");
+    assert.deepEqual(y1, before, "the first output was written again");
+    assert.equal(k.describe().length, 1, "one cached primitive for one shape");
   },
-});
+);
 
-Deno.test({
-  name: "oneDNN kernels refuse views and shapes that do not agree, before any native call",
-  ignore,
-  fn() {
-    const k = new OneDnnKernels(library());
-    try {
-      const p = CONVS[0][1];
-      const d = convData(p);
-      const y = new Float32Array(d.yLen);
-      assert.throws(
-        () => k.conv2dForward(p, d.x.subarray(1), d.filter, undefined, y),
-        /x has 24 elements, the shape needs 25/,
-      );
-      assert.throws(
-        () => k.conv2dForward({ ...p, outHeight: 6 }, d.x, d.filter, undefined, y),
-        /output 6x5 does not follow/,
-      );
-      assert.throws(() => k.conv2dBackwardData(p, d.dy, d.filter, y), RangeError);
-      assert.throws(
-        () =>
-          k.matMul(new Float32Array(6), new Float32Array(6), new Float32Array(4), {
-            batch: 2,
-            m: 1,
-            k: 3,
-            n: 2,
-            transposeA: false,
-            transposeB: false,
-            batchB: 3,
-          }),
-        /batchB must be 1 or batch/,
-      );
-      assert.equal(k.describe().length, 0, "nothing was built");
-    } finally {
-      k.dispose();
-    }
+kernelsTest(
+  "oneDNN kernels refuse views and shapes that do not agree, before any native call",
+  (k) => {
+    const p = CONVS[0][1];
+    const d = convData(p);
+    const y = new Float32Array(d.yLen);
+    assert.throws(
+      () => k.conv2dForward(p, d.x.subarray(1), d.filter, undefined, y),
+      /x has 24 elements, the shape needs 25/,
+    );
+    assert.throws(
+      () => k.conv2dForward({ ...p, outHeight: 6 }, d.x, d.filter, undefined, y),
+      /output 6x5 does not follow/,
+    );
+    assert.throws(() => k.conv2dBackwardData(p, d.dy, d.filter, y), RangeError);
     assert.throws(
       () =>
-        k.conv2dForward(
-          CONVS[0][1],
-          new Float32Array(0),
-          new Float32Array(0),
-          undefined,
-          new Float32Array(0),
-        ),
-      /after dispose/,
+        k.matMul(new Float32Array(6), new Float32Array(6), new Float32Array(4), {
+          batch: 2,
+          m: 1,
+          k: 3,
+          n: 2,
+          transposeA: false,
+          transposeB: false,
+          batchB: 3,
+        }),
+      /batchB must be 1 or batch/,
+    );
+    assert.equal(k.describe().length, 0, "nothing was built");
+  },
+);
+
+Deno.test({
+  name: "oneDNN kernels refuse a call after dispose()",
+  ignore,
+  fn() {
+    const k = new OneDnnKernels(library());
+    k.dispose();
+    const empty = new Float32Array(0);
+    assert.throws(
+      () => k.conv2dForward(CONVS[0][1], empty, empty, undefined, empty),
+      /OneDnnKernels used after dispose\(\)/,
     );
   },
 });
@@ -311,51 +292,42 @@ Deno.test("a failing dnnl status becomes an error naming the call and the status
   );
 });
 
-Deno.test({
-  name: "oneDNN describe() names each cached kernel's implementation (jit, not a reference loop)",
-  ignore,
-  fn() {
-    const k = new OneDnnKernels(library());
-    try {
-      const p = CONVS[7][1];
-      const d = convData(p);
-      k.conv2dForward(p, d.x, d.filter, d.bias, new Float32Array(d.yLen), { relu: true });
-      k.conv2dBackwardData(p, d.dy, d.filter, new Float32Array(d.xLen));
-      k.conv2dBackwardFilter(p, d.x, d.dy, new Float32Array(d.fLen));
-      k.matMul(signedValues(6, 1), signedValues(6, 2), new Float32Array(4), {
-        batch: 1,
-        m: 2,
-        k: 3,
-        n: 2,
-        transposeA: false,
-        transposeB: false,
-      });
-      const info = k.describe();
-      assert.deepEqual(info.map((i) => i.kernel), [
-        "conv2dForward",
-        "conv2dBackwardData",
-        "conv2dBackwardFilter",
-        "matMul",
-      ]);
-      assert.match(info[0].shape, /^2x6x7x16 3x5 s1,1 p1,2,1,2 d1,1 →24 \(6x7\) \+bias \+relu$/);
-      for (const i of info) assert.match(i.impl, /^[a-z_]+:[a-z0-9_]+/, JSON.stringify(i));
-      if (Deno.build.arch === "x86_64") {
-        for (const i of info.slice(0, 3)) {
-          assert.doesNotMatch(i.impl, /^(ref|gemm:ref)/, `${i.kernel} fell back to ${i.impl}`);
-        }
+kernelsTest(
+  "oneDNN describe() names each cached kernel's implementation (jit, not a reference loop)",
+  (k) => {
+    const p = CONVS[7][1];
+    const d = convData(p);
+    k.conv2dForward(p, d.x, d.filter, d.bias, new Float32Array(d.yLen), { relu: true });
+    k.conv2dBackwardData(p, d.dy, d.filter, new Float32Array(d.xLen));
+    k.conv2dBackwardFilter(p, d.x, d.dy, new Float32Array(d.fLen));
+    k.matMul(signedValues(6, 1), signedValues(6, 2), new Float32Array(4), {
+      batch: 1,
+      m: 2,
+      k: 3,
+      n: 2,
+      transposeA: false,
+      transposeB: false,
+    });
+    const info = k.describe();
+    assert.deepEqual(info.map((i) => i.kernel), [
+      "conv2dForward",
+      "conv2dBackwardData",
+      "conv2dBackwardFilter",
+      "matMul",
+    ]);
+    assert.match(info[0].shape, /^2x6x7x16 3x5 s1,1 p1,2,1,2 d1,1 →24 \(6x7\) \+bias \+relu$/);
+    for (const i of info) assert.match(i.impl, /^[a-z_]+:[a-z0-9_]+/, JSON.stringify(i));
+    if (Deno.build.arch === "x86_64") {
+      for (const i of info.slice(0, 3)) {
+        assert.doesNotMatch(i.impl, /^(ref|gemm:ref)/, `${i.kernel} fell back to ${i.impl}`);
       }
-    } finally {
-      k.dispose();
     }
   },
-});
+);
 
-Deno.test({
-  name: "oneDNN thread count is settable and reported, and results hold on each count",
-  ignore,
-  fn() {
-    const lib = library();
-    const k = new OneDnnKernels(lib, { threads: 1 });
+kernelsTest(
+  "oneDNN thread count is settable and reported, and results hold on each count",
+  (k) => {
     try {
       assert.equal(k.threads, 1);
       const p = CONVS[2][1];
@@ -370,11 +342,11 @@ Deno.test({
       }
       assert.throws(() => k.setThreads(0), RangeError);
     } finally {
-      k.dispose();
-      lib.threads?.set(navigator.hardwareConcurrency);
+      library().threads?.set(navigator.hardwareConcurrency);
     }
   },
-});
+  { threads: 1 },
+);
 
 Deno.test({
   name:
