@@ -470,7 +470,7 @@ export async function checkLabClients(
       };
       try {
         server = await startJupyterServer({
-          python,
+          program: python,
           app,
           rootDir: join(tree, "notebooks"),
           env: {
