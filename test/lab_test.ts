@@ -4,7 +4,7 @@ import { kdSettings, parseLabArgs } from "../scripts/lessons/lab.ts";
 import { appUrl, portFor, serverArgs } from "../scripts/lessons/jupyter_server.ts";
 
 const SERVER = {
-  python: "/repo/.venv-jupyter/bin/python",
+  program: "/repo/.venv-jupyter/bin/python",
   app: "lab" as const,
   rootDir: "/repo/notebooks",
   port: 8888,
@@ -27,6 +27,21 @@ Deno.test("lab: the server listens on 127.0.0.1 with the token; --allow-root onl
   assert.equal(root.at(-1), "--allow-root");
   assert.equal(appUrl("lab", 8888, "abc123"), "http://127.0.0.1:8888/lab?token=abc123");
   assert.equal(appUrl("notebook", 9000, "t"), "http://127.0.0.1:9000/tree?token=t");
+});
+
+Deno.test("lab: the classic Notebook 6.4 is the program itself, with its own settings' names", () => {
+  const classic = { ...SERVER, program: "/usr/bin/jupyter-notebook", app: "classic" as const };
+  assert.deepEqual(serverArgs({ ...classic, asRoot: true }), [
+    "--no-browser",
+    "--ip=127.0.0.1",
+    "--port=8888",
+    "--port-retries=0",
+    "--notebook-dir=/repo/notebooks",
+    "--NotebookApp.token=abc123",
+    "--NotebookApp.password=",
+    "--allow-root",
+  ]);
+  assert.equal(appUrl("classic", 9000, "t"), "http://127.0.0.1:9000/tree?token=t");
 });
 
 Deno.test("lab: arguments pick the client and port; anything else is a usage error", () => {

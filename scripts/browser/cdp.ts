@@ -399,6 +399,27 @@ export class Page {
     }
   }
 
+  /** Moves the mouse to `at` (viewport pixels) with a DevTools input event, as a person's does. */
+  async hover(at: { x: number; y: number }): Promise<void> {
+    await this.send("Input.dispatchMouseEvent", { type: "mouseMoved", ...at });
+  }
+
+  /**
+   * A left click at `at`: press, then release, as DevTools input events. A person's mouse gets
+   * there first; `hover` it (pages that react to the pointer's arrival need that).
+   */
+  async click(at: { x: number; y: number }): Promise<void> {
+    for (const type of ["mousePressed", "mouseReleased"]) {
+      await this.send("Input.dispatchMouseEvent", {
+        type,
+        ...at,
+        button: "left",
+        buttons: type === "mousePressed" ? 1 : 0,
+        clickCount: 1,
+      });
+    }
+  }
+
   /** A PNG of the viewport (the first screen), written to `path`. */
   async screenshot(path: string): Promise<void> {
     const { data } = await this.send("Page.captureScreenshot", { format: "png" });

@@ -1,10 +1,11 @@
 /**
  * A lesson notebook run as a learner runs it: Debian's classic Jupyter Notebook server (6.4) on
- * 127.0.0.1 with a random port and token, the notebook opened in headless Chromium, "Restart & Run
- * All" through the page's own JavaScript (`Jupyter.notebook.restart_run_all`, what the Kernel menu
- * item calls), then: the kernel is the Deno kernelspec `deno task lessons` registers, every code
- * cell has an execution count, no output is an error, the kernel is idle, and the notebook's last
- * table is on the page. A screenshot of that table goes to the given path.
+ * 127.0.0.1 with a random port and token (started by scripts/lessons/jupyter_server.ts), the
+ * notebook opened in headless Chromium, "Restart & Run All" through the page's own JavaScript
+ * (`Jupyter.notebook.restart_run_all`, what the Kernel menu item calls), then: the kernel is the
+ * Deno kernelspec `deno task lessons` registers, every code cell has an execution count, no output
+ * is an error, the kernel is idle, and the notebook's last table is on the page. A screenshot of
+ * that table goes to the given path.
  *
  * The server's notebook folder is a temporary tree that links every top-level entry of the
  * repository except notebooks/, which holds a copy of the one notebook: its `../lib` imports and
@@ -13,7 +14,7 @@
  */
 import { basename, join } from "node:path";
 import { readSetting } from "../../lib/settings.ts";
-import { freePort, randomToken, stopServer } from "../lessons/jupyter_server.ts";
+import { type JupyterServer, startJupyterServer } from "../lessons/jupyter_server.ts";
 import type { Page } from "./cdp.ts";
 
 /** Debian's jupyter-notebook; KD_JUPYTER_NOTEBOOK names another. */
@@ -208,65 +209,31 @@ export async function runNotebookInJupyter(
   };
   const tree = await notebookTree(root, [notebook]);
   const home = await Deno.makeTempDir({ prefix: "kd-jupyter-home-" });
-  const port = freePort();
-  const token = randomToken();
-  const base = `http://127.0.0.1:${port}`;
-  const server = new Deno.Command(jupyterNotebookPath(), {
-    args: [
-      "--no-browser",
-      "--allow-root", // CI runs as root
-      "--ip=127.0.0.1",
-      `--port=${port}`,
-      "--port-retries=0",
-      `--notebook-dir=${tree}`,
-      `--NotebookApp.token=${token}`,
-      "--NotebookApp.password=",
-    ],
-    env: {
-      ...options.env,
-      // The user's own Jupyter config and runtime files stay out of it; the kernelspecs (data
-      // path) are the user's, since the registered Deno kernel is what is being tried.
-      JUPYTER_CONFIG_DIR: join(home, "config"),
-      JUPYTER_RUNTIME_DIR: join(home, "runtime"),
-    },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const tail: string[] = [];
-  const drain = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      tail.push(...chunk.split("\n").filter(Boolean));
-      tail.splice(0, Math.max(0, tail.length - 30));
-    }
-  };
-  const drained = Promise.all([drain(server.stdout), drain(server.stderr)]);
   const t0 = performance.now();
+  let server: JupyterServer | undefined;
   try {
-    const api = async <T>(path: string): Promise<T | undefined> => {
-      try {
-        const r = await fetch(`${base}${path}`, {
-          headers: { Authorization: `token ${token}` },
-          signal: AbortSignal.timeout(5_000),
-        });
-        return r.ok ? await r.json() : (await r.body?.cancel(), undefined);
-      } catch {
-        return undefined;
-      }
-    };
-    let status: unknown;
-    for (let i = 0; i < 120 && status === undefined; i++) {
-      status = await api("/api/status");
-      if (status === undefined) await new Promise((r) => setTimeout(r, 500));
-    }
-    if (status === undefined) throw new Error(`the server did not answer:\n${tail.join("\n")}`);
-    const specs = await api<{ kernelspecs: Record<string, { spec: { argv: string[] } }> }>(
+    server = await startJupyterServer({
+      program: jupyterNotebookPath(),
+      app: "classic",
+      rootDir: tree,
+      env: {
+        ...options.env,
+        // The user's own Jupyter config and runtime files stay out of it; the kernelspecs (data
+        // path) are the user's, since the registered Deno kernel is what is being tried.
+        JUPYTER_CONFIG_DIR: join(home, "config"),
+        JUPYTER_RUNTIME_DIR: join(home, "runtime"),
+      },
+      startTimeoutMs: 60_000,
+    });
+    const specs = await server.api<{ kernelspecs: Record<string, { spec: { argv: string[] } }> }>(
       "/api/kernelspecs",
     );
     result.kernelArgv0 = specs?.kernelspecs.deno?.spec.argv[0] ?? "";
-    log(`Jupyter page: server ${base}, kernelspec deno runs ${result.kernelArgv0 || "(none)"}`);
+    log(
+      `Jupyter page: server ${server.base}, kernelspec deno runs ${result.kernelArgv0 || "(none)"}`,
+    );
 
-    await page.goto(`${base}/notebooks/notebooks/${notebook}?token=${token}`);
+    await page.goto(`${server.base}/notebooks/notebooks/${notebook}?token=${server.token}`);
     await page.waitFor(`(${pageState})().loaded`, 60_000, "the notebook page to load");
     // No autosave: the page must not write while it is being checked (it is a copy anyway).
     await page.evaluate(`Jupyter.notebook.set_autosave_interval(0), true`);
@@ -310,7 +277,7 @@ export async function runNotebookInJupyter(
   } catch (e) {
     result.failures.push(`${notebook}: ${(e as Error).message}`);
   } finally {
-    await stopServer(server, drained);
+    await server?.stop();
     await Deno.remove(tree, { recursive: true });
     await Deno.remove(home, { recursive: true });
   }

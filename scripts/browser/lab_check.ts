@@ -194,17 +194,10 @@ function rendering(i: number): string {
 
 // ---- input, as a person gives it ----
 
+/** The mouse moves to `at`, then clicks: the menus open on a click where the pointer is. */
 async function click(page: Page, at: { x: number; y: number }): Promise<void> {
-  await page.send("Input.dispatchMouseEvent", { type: "mouseMoved", ...at });
-  for (const type of ["mousePressed", "mouseReleased"]) {
-    await page.send("Input.dispatchMouseEvent", {
-      type,
-      ...at,
-      button: "left",
-      buttons: type === "mousePressed" ? 1 : 0,
-      clickCount: 1,
-    });
-  }
+  await page.hover(at);
+  await page.click(at);
 }
 
 function centerOf(selector: string, text?: string): string {
@@ -261,8 +254,8 @@ async function openNotebook(page: Page, server: JupyterServer, notebook: string)
 async function hoverTooltip(page: Page, i: number, markType: string) {
   const at = await page.evaluate<{ x: number; y: number } | null>(markTarget(i, markType));
   if (!at) return undefined;
-  await page.send("Input.dispatchMouseEvent", { type: "mouseMoved", x: at.x + 1, y: at.y + 1 });
-  await page.send("Input.dispatchMouseEvent", { type: "mouseMoved", ...at });
+  await page.hover({ x: at.x + 1, y: at.y + 1 });
+  await page.hover(at);
   return await page.waitFor<{ text: string; img: boolean }>(PAGE_TOOLTIP, 5_000, "a tooltip")
     .catch(() => undefined);
 }
@@ -470,7 +463,7 @@ export async function checkLabClients(
       };
       try {
         server = await startJupyterServer({
-          python,
+          program: python,
           app,
           rootDir: join(tree, "notebooks"),
           env: {

@@ -419,7 +419,7 @@ export async function checkReport(
             `(${pageTarget})(${i}, ${JSON.stringify(selector)})`,
           );
           const before = await page.evaluate<number>(`(${pageStore})(${i}, "${param}")`);
-          await page.send("Input.dispatchMouseEvent", { type: "mouseMoved", ...at });
+          await page.hover(at);
           if (param === CELL_SELECTION_PARAM) {
             // The heatmap's tooltip says what the cell holds (vega-tooltip shows it on hover).
             const text = await page.waitFor<string | null>(
@@ -434,15 +434,7 @@ export async function checkReport(
               );
             }
           }
-          for (const type of ["mousePressed", "mouseReleased"]) {
-            await page.send("Input.dispatchMouseEvent", {
-              type,
-              ...at,
-              button: "left",
-              buttons: type === "mousePressed" ? 1 : 0,
-              clickCount: 1,
-            });
-          }
+          await page.click(at);
           const after = await page.evaluate<number>(`(${pageStore})(${i}, "${param}")`);
           result.selections.push({ chart: i, title: b.title, param, before, after });
           if (!(before === 0 && after === 1)) {

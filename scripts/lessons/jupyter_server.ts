@@ -1,24 +1,32 @@
 /**
- * Starts JupyterLab or Notebook 7 from the project venv's Python (scripts/lessons/jupyter_setup.ts's
- * LAB_CLIENT) on 127.0.0.1 with a token, waits until it answers, and stops it. `deno task lab`
- * runs the learner's server this way and the browser test (scripts/browser/lab_check.ts) runs the
- * same code.
+ * Starts a Jupyter server on 127.0.0.1 with a token, waits until it answers, and stops it:
+ * JupyterLab or Notebook 7 from the project venv's Python (scripts/lessons/jupyter_setup.ts's
+ * LAB_CLIENT), or Debian's classic Notebook 6.4 program. `deno task lab` runs the learner's server
+ * this way, and so do the browser tests (scripts/browser/lab_check.ts for the first two,
+ * scripts/browser/jupyter_page.ts for the classic one).
  *
  * The server passes its environment to the kernels it starts, so KD_* settings set for the task
  * reach the notebooks.
  */
 
-/** Which client: JupyterLab 4, or Notebook 7 (built on JupyterLab's parts). */
-export type JupyterApp = "lab" | "notebook";
+/**
+ * Which client: JupyterLab 4, Notebook 7 (built on JupyterLab's parts), or the classic Notebook
+ * 6.4 (its own server, with its own settings' names).
+ */
+export type JupyterApp = "lab" | "notebook" | "classic";
 
 export const APP_NAMES: Record<JupyterApp, string> = {
   lab: "JupyterLab",
   notebook: "Jupyter Notebook 7",
+  classic: "Jupyter Notebook 6",
 };
 
 export interface ServerOptions {
-  /** A Python that imports jupyterlab and notebook. */
-  python: string;
+  /**
+   * What runs the server: for "lab" and "notebook" a Python that imports jupyterlab and notebook,
+   * for "classic" the jupyter-notebook program itself.
+   */
+  program: string;
   app: JupyterApp;
   /** The folder the server shows (its root). */
   rootDir: string;
@@ -30,20 +38,32 @@ export interface ServerOptions {
   extraArgs?: readonly string[];
 }
 
-/** The server's command line after the Python. */
+/** The server's command line after the program. */
 export function serverArgs(o: ServerOptions): string[] {
-  return [
-    "-m",
-    o.app === "lab" ? "jupyterlab" : "notebook",
+  const listen = [
     "--no-browser",
     "--ip=127.0.0.1",
     `--port=${o.port}`,
     // The URL printed is built from this port: no silent move to another.
     "--port-retries=0",
+  ];
+  const rest = [...(o.asRoot ? ["--allow-root"] : []), ...(o.extraArgs ?? [])];
+  if (o.app === "classic") {
+    return [
+      ...listen,
+      `--notebook-dir=${o.rootDir}`,
+      `--NotebookApp.token=${o.token}`,
+      "--NotebookApp.password=",
+      ...rest,
+    ];
+  }
+  return [
+    "-m",
+    o.app === "lab" ? "jupyterlab" : "notebook",
+    ...listen,
     `--ServerApp.root_dir=${o.rootDir}`,
     `--IdentityProvider.token=${o.token}`,
-    ...(o.asRoot ? ["--allow-root"] : []),
-    ...(o.extraArgs ?? []),
+    ...rest,
   ];
 }
 
@@ -105,12 +125,11 @@ export interface JupyterServer {
   stop(): Promise<void>;
 }
 
-/** Starts the server and resolves once /api/status answers; throws with its log if it does not. */
 /**
  * Stops a Jupyter server: SIGTERM, then SIGKILL if it is still running after 10 s; resolves once
  * it has exited and `drained` (its output readers) has settled.
  */
-export async function stopServer(process: Deno.ChildProcess, drained: Promise<unknown>) {
+async function stopServer(process: Deno.ChildProcess, drained: Promise<unknown>) {
   try {
     process.kill("SIGTERM");
   } catch { /* already gone */ }
@@ -127,11 +146,12 @@ export async function stopServer(process: Deno.ChildProcess, drained: Promise<un
   await drained;
 }
 
+/** Starts the server and resolves once /api/status answers; throws with its log if it does not. */
 export async function startJupyterServer(options: StartOptions): Promise<JupyterServer> {
   const port = options.port ?? freePort();
   const token = options.token ?? randomToken();
   const output = options.output ?? "piped";
-  const process = new Deno.Command(options.python, {
+  const process = new Deno.Command(options.program, {
     args: serverArgs({ ...options, port, token, asRoot: Deno.uid() === 0 }),
     env: options.env,
     stdin: "null",

@@ -80,7 +80,7 @@ if (import.meta.main) {
   let server;
   try {
     server = await startJupyterServer({
-      python,
+      program: python,
       app: options.app,
       rootDir: join(root, "notebooks"),
       port: portFor(options.port ?? 8888),
