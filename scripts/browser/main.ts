@@ -85,7 +85,6 @@ async function checkReports(browser: Browser, failures: string[]): Promise<void>
     failures.push("no HTML report in build/html: run `deno task lessons` first");
     return;
   }
-  await Deno.mkdir(SCREENSHOTS, { recursive: true });
   for (const report of reports) {
     const page = await browser.newPage();
     try {
@@ -195,6 +194,8 @@ if (import.meta.main) {
   const failures: string[] = [];
   const browser = await Browser.launch();
   try {
+    // Every check saves screenshots, whichever of them runs.
+    await Deno.mkdir(SCREENSHOTS, { recursive: true });
     if (!only.length || only.includes("--reports")) await checkReports(browser, failures);
     if (!only.length || only.includes("--jupyter")) await checkJupyter(browser, failures);
     if (!only.length || only.includes("--lab")) await checkLab(browser, failures);
