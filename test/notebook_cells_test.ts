@@ -25,8 +25,6 @@ function longCells(nb: Notebook, max = MAX_LINES): string[] {
  * cells: their code changes land together with a `cpu`-profile re-run, never without one.
  */
 const AWAITING_RERUN: Record<string, string> = {
-  "04_cifar10_kd_tutorial.ipynb":
-    "notes/2026-12-07-notebook-04-cells.patch holds its cells; apply it and re-run 04 (~60 min)",
   "05_mnist_mlp_student.ipynb":
     "notes/2026-12-07-notebook-05-cells.patch holds its cells; apply it and re-run 05 (~100 min)",
 };
