@@ -20,15 +20,6 @@ function longCells(nb: Notebook, max = MAX_LINES): string[] {
   });
 }
 
-/**
- * Notebooks whose short-cell version exists but whose committed outputs still come from the long
- * cells: their code changes land together with a `cpu`-profile re-run, never without one.
- */
-const AWAITING_RERUN: Record<string, string> = {
-  "05_mnist_mlp_student.ipynb":
-    "notes/2026-12-07-notebook-05-cells.patch holds its cells; apply it and re-run 05 (~100 min)",
-};
-
 const folder = new URL("../notebooks/", import.meta.url);
 const names = [...Deno.readDirSync(folder)].map((e) => e.name).filter((n) => n.endsWith(".ipynb"))
   .sort();
@@ -39,13 +30,7 @@ Deno.test(`every notebook code cell has at most ${MAX_LINES} lines`, async () =>
   for (const name of names) {
     const nb = JSON.parse(await Deno.readTextFile(new URL(name, folder))) as Notebook;
     assert.ok(nb.cells.some((c) => c.cell_type === "code"), `${name} has code cells`);
-    const long = longCells(nb);
-    if (name in AWAITING_RERUN) {
-      // The exemption ends with the re-run: once the cells are short, this entry must go.
-      assert.ok(long.length > 0, `${name} is short now: remove it from AWAITING_RERUN`);
-      continue;
-    }
-    problems.push(...long.map((p) => `${name}, ${p}`));
+    problems.push(...longCells(nb).map((p) => `${name}, ${p}`));
   }
   assert.deepEqual(problems, [], `split these cells or move their presentation into lib/`);
 });
