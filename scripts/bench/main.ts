@@ -739,7 +739,7 @@ const { values: opts } = parseArgs({
 });
 
 if (opts.child === "kd") {
-  await childKd(opts.quick ? 512 : 2048, 128);
+  await childKd(opts.quick ? 512 : 8192, 128);
 } else if (opts.child !== undefined) {
   const plan = plans(opts.quick).find((p) => p.key === opts.child);
   if (!plan || !opts.data) throw new Error(`bad child invocation: ${opts.child}`);
