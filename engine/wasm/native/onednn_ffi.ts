@@ -16,129 +16,172 @@ export const VERSION_SYMBOL = {
   dnnl_version: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-/**
- * A C function that returns `dnnl_status_t` (an int) and takes `parameters`, as Deno FFI
- * declares it; the literal types stay, so the symbols' signatures are checked.
- */
-function status<const P extends readonly Deno.NativeType[]>(...parameters: P) {
-  return { parameters, result: "i32" } as const;
-}
-
-/** The window that ends a convolution descriptor's arguments: strides, dilates, pad_l, pad_r. */
-const CONV_WINDOW = ["buffer", "buffer", "buffer", "buffer"] as const;
-
-/** The window that ends a pooling descriptor's arguments: strides, kernel, dilation, pad_l, pad_r. */
-const POOL_WINDOW = ["buffer", "buffer", "buffer", "buffer", "buffer"] as const;
-
 /** Every function the kernels call; all return `dnnl_status_t` unless noted. */
 export const ONEDNN_SYMBOLS = {
   ...VERSION_SYMBOL,
-  dnnl_engine_create: status("buffer", "i32", "usize"),
-  dnnl_engine_destroy: status("pointer"),
-  dnnl_stream_create: status("buffer", "pointer", "u32"),
-  dnnl_stream_wait: status("pointer"),
-  dnnl_stream_destroy: status("pointer"),
+  dnnl_engine_create: { parameters: ["buffer", "i32", "usize"], result: "i32" },
+  dnnl_engine_destroy: { parameters: ["pointer"], result: "i32" },
+  dnnl_stream_create: { parameters: ["buffer", "pointer", "u32"], result: "i32" },
+  dnnl_stream_wait: { parameters: ["pointer"], result: "i32" },
+  dnnl_stream_destroy: { parameters: ["pointer"], result: "i32" },
   // (md*, ndims, dims, data_type, format_tag)
-  dnnl_memory_desc_init_by_tag: status("buffer", "i32", "buffer", "i32", "i32"),
+  dnnl_memory_desc_init_by_tag: {
+    parameters: ["buffer", "i32", "buffer", "i32", "i32"],
+    result: "i32",
+  },
   // (md*, ndims, dims, data_type, strides)
-  dnnl_memory_desc_init_by_strides: status("buffer", "i32", "buffer", "i32", "buffer"),
+  dnnl_memory_desc_init_by_strides: {
+    parameters: ["buffer", "i32", "buffer", "i32", "buffer"],
+    result: "i32",
+  },
   /** Returns int: 1 when the two descriptors describe the same layout. */
   dnnl_memory_desc_equal: { parameters: ["pointer", "pointer"], result: "i32" },
   /** Returns size_t: bytes the described memory occupies. */
   dnnl_memory_desc_get_size: { parameters: ["pointer"], result: "usize" },
   // (memory*, md*, engine, handle)
-  dnnl_memory_create: status("buffer", "pointer", "pointer", "pointer"),
-  dnnl_memory_get_data_handle: status("pointer", "buffer"),
-  dnnl_memory_set_data_handle: status("pointer", "pointer"),
-  dnnl_memory_destroy: status("pointer"),
-  dnnl_primitive_attr_create: status("buffer"),
-  dnnl_primitive_attr_destroy: status("pointer"),
-  dnnl_primitive_attr_set_scratchpad_mode: status("pointer", "i32"),
-  dnnl_primitive_attr_set_post_ops: status("pointer", "pointer"),
-  dnnl_post_ops_create: status("buffer"),
-  dnnl_post_ops_destroy: status("pointer"),
+  dnnl_memory_create: { parameters: ["buffer", "pointer", "pointer", "pointer"], result: "i32" },
+  dnnl_memory_get_data_handle: { parameters: ["pointer", "buffer"], result: "i32" },
+  dnnl_memory_set_data_handle: { parameters: ["pointer", "pointer"], result: "i32" },
+  dnnl_memory_destroy: { parameters: ["pointer"], result: "i32" },
+  dnnl_primitive_attr_create: { parameters: ["buffer"], result: "i32" },
+  dnnl_primitive_attr_destroy: { parameters: ["pointer"], result: "i32" },
+  dnnl_primitive_attr_set_scratchpad_mode: { parameters: ["pointer", "i32"], result: "i32" },
+  dnnl_primitive_attr_set_post_ops: { parameters: ["pointer", "pointer"], result: "i32" },
+  dnnl_post_ops_create: { parameters: ["buffer"], result: "i32" },
+  dnnl_post_ops_destroy: { parameters: ["pointer"], result: "i32" },
   // (post_ops, scale, alg_kind, alpha, beta)
-  dnnl_post_ops_append_eltwise: status("pointer", "f32", "i32", "f32", "f32"),
+  dnnl_post_ops_append_eltwise: {
+    parameters: ["pointer", "f32", "i32", "f32", "f32"],
+    result: "i32",
+  },
   // (conv_desc*, prop_kind, alg_kind, src, weights, bias, dst, strides, dilates, pad_l, pad_r)
-  dnnl_dilated_convolution_forward_desc_init: status(
-    "buffer",
-    "i32",
-    "i32",
-    "buffer",
-    "buffer",
-    "pointer",
-    "buffer",
-    ...CONV_WINDOW,
-  ),
+  dnnl_dilated_convolution_forward_desc_init: {
+    parameters: [
+      "buffer",
+      "i32",
+      "i32",
+      "buffer",
+      "buffer",
+      "pointer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
+    result: "i32",
+  },
   // (conv_desc*, alg_kind, diff_src, weights, diff_dst, strides, dilates, pad_l, pad_r)
-  dnnl_dilated_convolution_backward_data_desc_init: status(
-    "buffer",
-    "i32",
-    "buffer",
-    "buffer",
-    "buffer",
-    ...CONV_WINDOW,
-  ),
+  dnnl_dilated_convolution_backward_data_desc_init: {
+    parameters: [
+      "buffer",
+      "i32",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
+    result: "i32",
+  },
   // (conv_desc*, alg_kind, src, diff_weights, diff_bias, diff_dst, strides, dilates, pad_l, pad_r)
-  dnnl_dilated_convolution_backward_weights_desc_init: status(
-    "buffer",
-    "i32",
-    "buffer",
-    "buffer",
-    "pointer",
-    "buffer",
-    ...CONV_WINDOW,
-  ),
+  dnnl_dilated_convolution_backward_weights_desc_init: {
+    parameters: [
+      "buffer",
+      "i32",
+      "buffer",
+      "buffer",
+      "pointer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
+    result: "i32",
+  },
   // (eltwise_desc*, prop_kind, alg_kind, data, alpha, beta)
-  dnnl_eltwise_forward_desc_init: status("buffer", "i32", "i32", "buffer", "f32", "f32"),
+  dnnl_eltwise_forward_desc_init: {
+    parameters: ["buffer", "i32", "i32", "buffer", "f32", "f32"],
+    result: "i32",
+  },
   // (eltwise_desc*, alg_kind, diff_data, data, alpha, beta)
-  dnnl_eltwise_backward_desc_init: status("buffer", "i32", "buffer", "buffer", "f32", "f32"),
+  dnnl_eltwise_backward_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "buffer", "f32", "f32"],
+    result: "i32",
+  },
   // (binary_desc*, alg_kind, src0, src1, dst)
-  dnnl_binary_desc_init: status("buffer", "i32", "buffer", "buffer", "buffer"),
+  dnnl_binary_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "buffer", "buffer"],
+    result: "i32",
+  },
   // (pool_desc*, prop_kind, alg_kind, src, dst, strides, kernel, dilation, pad_l, pad_r)
-  dnnl_pooling_v2_forward_desc_init: status(
-    "buffer",
-    "i32",
-    "i32",
-    "buffer",
-    "buffer",
-    ...POOL_WINDOW,
-  ),
+  dnnl_pooling_v2_forward_desc_init: {
+    parameters: [
+      "buffer",
+      "i32",
+      "i32",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
+    result: "i32",
+  },
   // (pool_desc*, alg_kind, diff_src, diff_dst, strides, kernel, dilation, pad_l, pad_r)
-  dnnl_pooling_v2_backward_desc_init: status("buffer", "i32", "buffer", "buffer", ...POOL_WINDOW),
+  dnnl_pooling_v2_backward_desc_init: {
+    parameters: [
+      "buffer",
+      "i32",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
+    result: "i32",
+  },
   // (bnrm_desc*, prop_kind, data, epsilon, flags)
-  dnnl_batch_normalization_forward_desc_init: status("buffer", "i32", "buffer", "f32", "u32"),
+  dnnl_batch_normalization_forward_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "f32", "u32"],
+    result: "i32",
+  },
   // (bnrm_desc*, prop_kind, diff_data, data, epsilon, flags)
-  dnnl_batch_normalization_backward_desc_init: status(
-    "buffer",
-    "i32",
-    "buffer",
-    "buffer",
-    "f32",
-    "u32",
-  ),
+  dnnl_batch_normalization_backward_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "buffer", "f32", "u32"],
+    result: "i32",
+  },
   // (matmul_desc*, src, weights, bias, dst)
-  dnnl_matmul_desc_init: status("buffer", "buffer", "buffer", "pointer", "buffer"),
+  dnnl_matmul_desc_init: {
+    parameters: ["buffer", "buffer", "buffer", "pointer", "buffer"],
+    result: "i32",
+  },
   // (pd*, op_desc, attr, engine, hint_forward_pd)
-  dnnl_primitive_desc_create: status("buffer", "buffer", "pointer", "pointer", "pointer"),
+  dnnl_primitive_desc_create: {
+    parameters: ["buffer", "buffer", "pointer", "pointer", "pointer"],
+    result: "i32",
+  },
   // (pd*, src_md, src_engine, dst_md, dst_engine, attr)
-  dnnl_reorder_primitive_desc_create: status(
-    "buffer",
-    "pointer",
-    "pointer",
-    "pointer",
-    "pointer",
-    "pointer",
-  ),
-  dnnl_primitive_desc_destroy: status("pointer"),
+  dnnl_reorder_primitive_desc_create: {
+    parameters: ["buffer", "pointer", "pointer", "pointer", "pointer", "pointer"],
+    result: "i32",
+  },
+  dnnl_primitive_desc_destroy: { parameters: ["pointer"], result: "i32" },
   // (pd, query, index, result*)
-  dnnl_primitive_desc_query: status("pointer", "i32", "i32", "buffer"),
+  dnnl_primitive_desc_query: { parameters: ["pointer", "i32", "i32", "buffer"], result: "i32" },
   /** Returns `const dnnl_memory_desc_t *` owned by the primitive descriptor. */
   dnnl_primitive_desc_query_md: { parameters: ["pointer", "i32", "i32"], result: "pointer" },
-  dnnl_primitive_create: status("buffer", "pointer"),
+  dnnl_primitive_create: { parameters: ["buffer", "pointer"], result: "i32" },
   // (primitive, stream, nargs, const dnnl_exec_arg_t *args)
-  dnnl_primitive_execute: status("pointer", "pointer", "i32", "buffer"),
-  dnnl_primitive_destroy: status("pointer"),
+  dnnl_primitive_execute: { parameters: ["pointer", "pointer", "i32", "buffer"], result: "i32" },
+  dnnl_primitive_destroy: { parameters: ["pointer"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 export type OneDnnSymbols = Deno.DynamicLibrary<typeof ONEDNN_SYMBOLS>["symbols"];
