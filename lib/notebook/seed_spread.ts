@@ -9,8 +9,10 @@ import { repositoryPath } from "../fs/repository.ts";
 import { writeFileAtomic } from "../fs/safe_write.ts";
 import { message } from "../errors.ts";
 
-/** Where the two scripts write and the notebook reads. */
-export const SEED_SPREAD_FILE = repositoryPath("bench", "lesson_a_seeds.json");
+/** Where the two scripts write and the notebook reads, relative to the repository. */
+export const SEED_SPREAD_PATH = "bench/lesson_a_seeds.json";
+/** The same file's absolute path in this checkout. */
+export const SEED_SPREAD_FILE = repositoryPath(...SEED_SPREAD_PATH.split("/"));
 
 /** One seed of our teacher: accuracies are fractions (0.9895), one per epoch. */
 export interface OurSeedRun {

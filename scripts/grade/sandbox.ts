@@ -10,6 +10,7 @@
 import { join } from "node:path";
 import type { ProfileName } from "../../lib/notebook/profile.ts";
 import { readVerdicts, type ReceivedVerdicts } from "../../lib/exercises/verdict_channel.ts";
+import { SEED_SPREAD_PATH } from "../../lib/notebook/seed_spread.ts";
 import {
   type CagePreference,
   makeMemoryCage,
@@ -31,7 +32,7 @@ export interface SandboxLimits {
 }
 
 export interface SandboxSetup {
-  /** The repository whose lib/, engine/, node_modules/ and data/ the run may read. */
+  /** The repository whose lib/, engine/, node_modules/, data/ and seed file the run may read. */
   readonly repo: string;
   readonly profile: ProfileName;
   /** `KD_DATA_DIR`, when the grader has one: the run reads its caches there. */
@@ -133,6 +134,8 @@ export async function runInSandbox(code: string, setup: SandboxSetup): Promise<S
       join(repo, "engine"),
       join(repo, "node_modules"),
       join(repo, "data"),
+      // The one file outside those a lesson shows: notebook 01's recorded seed runs.
+      join(repo, SEED_SPREAD_PATH),
       ...(setup.dataDir ? [setup.dataDir] : []),
       program,
       work,
