@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { printedLines } from "./fixtures/printed.ts";
 import vega from "vega";
 import {
   barChart,
@@ -36,21 +37,6 @@ import {
 } from "../lib/notebook/display.ts";
 import { softmax } from "../lib/softmax.ts";
 import { inJupyterKernel } from "../lib/notebook/kernel_output.ts";
-
-/** Runs `fn` with console.log captured; returns the printed lines. */
-async function captureLog(fn: () => Promise<void>): Promise<string[]> {
-  const lines: string[] = [];
-  const original = console.log;
-  console.log = (...args: unknown[]) => {
-    lines.push(args.map(String).join(" "));
-  };
-  try {
-    await fn();
-  } finally {
-    console.log = original;
-  }
-  return lines;
-}
 
 function field(def: unknown): FieldDef {
   assert.ok(def && typeof def === "object" && "field" in def, "expected a field definition");
@@ -309,7 +295,7 @@ Deno.test("text renderings: summary line and data table", () => {
 
 Deno.test("showChart outside a kernel prints exactly one summary line", async () => {
   assert.equal(inJupyterKernel(), false);
-  const lines = await captureLog(() =>
+  const lines = await printedLines(() =>
     showChart(historyChart(runs), { title: "Teacher vs student" })
   );
   assert.deepEqual(lines, ["[chart] Teacher vs student (line+point, 8 rows)"]);
@@ -317,7 +303,7 @@ Deno.test("showChart outside a kernel prints exactly one summary line", async ()
 
 Deno.test("showTable outside a kernel prints the text table; HTML escapes cells", async () => {
   const rows = [{ model: "<b>t</b>", acc: 0.98123 }];
-  const lines = await captureLog(() => showTable(rows, ["model", "acc"], { title: "R" }));
+  const lines = await printedLines(() => showTable(rows, ["model", "acc"], { title: "R" }));
   assert.deepEqual(lines, ["R\nmodel        acc\n--------  ------\n<b>t</b>  0.9812"]);
   const html = String(tableBundle(rows)["text/html"]);
   assert.ok(html.includes("&lt;b&gt;t&lt;/b&gt;"));
@@ -327,7 +313,7 @@ Deno.test("showTable outside a kernel prints the text table; HTML escapes cells"
 Deno.test("progressBar outside a kernel: one line per completed epoch, then done", async () => {
   let t = 0;
   const bar = progressBar("train", { now: () => t, kernel: false, width: 10 });
-  const lines = await captureLog(async () => {
+  const lines = await printedLines(async () => {
     for (let epoch = 1; epoch <= 2; epoch++) {
       for (let batch = 1; batch <= 4; batch++) {
         t += 500;

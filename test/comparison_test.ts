@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { printed } from "./fixtures/printed.ts";
 import { compareWithBaseline, showComparison } from "../lib/notebook/comparison.ts";
 
 const runs = (...accuracies: number[]) => ({
@@ -11,18 +12,6 @@ const runs = (...accuracies: number[]) => ({
 });
 
 /** What the call prints outside the kernel: chart summary, text table, the sentences. */
-async function printed(run: () => Promise<unknown>): Promise<string> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...args: unknown[]) => lines.push(args.join(" "));
-  try {
-    await run();
-  } finally {
-    console.log = log;
-  }
-  return lines.join("\n");
-}
-
 Deno.test("showComparison: table with every seed, change vs baseline, verdict per method", async () => {
   const rows = [
     { name: "teacher", result: 0.75, source: "75.10 %" },

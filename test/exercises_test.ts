@@ -4,6 +4,7 @@
  * leaves no tensors behind.
  */
 import assert from "node:assert/strict";
+import { printedLines } from "./fixtures/printed.ts";
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -680,15 +681,10 @@ Deno.test("results display as a ✓/✗ bundle and print one line outside the ke
   assert.deepEqual(display(), resultBundle(ok));
   assert.deepEqual(Object.keys(ok), ["exercise", "title", "passed", "message"]);
 
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...args: unknown[]) => lines.push(args.join(" "));
-  try {
+  const lines = await printedLines(async () => {
     await showResult(bad);
     await showResult(Promise.resolve(ok));
-  } finally {
-    console.log = log;
-  }
+  });
   assert.deepEqual(lines, [resultText(bad), resultText(ok)]);
   await assert.rejects(
     () => showResult(42 as unknown as CheckResult),

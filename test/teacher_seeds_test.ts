@@ -1,5 +1,6 @@
 /** Notebook 01's teacher against the recorded seeds: the rows and the sentences the numbers write. */
 import assert from "node:assert/strict";
+import { printed } from "./fixtures/printed.ts";
 import { seedSpreadRows, showTeacherSeedSpread } from "../lib/notebook/teacher_seeds.ts";
 import type { SeedSpread } from "../lib/notebook/seed_spread.ts";
 
@@ -32,18 +33,6 @@ const spread: SeedSpread = {
     ],
   },
 };
-
-async function printed(body: () => Promise<void>): Promise<string> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...args: unknown[]) => lines.push(args.join(" "));
-  try {
-    await body();
-  } finally {
-    console.log = log;
-  }
-  return lines.join("\n");
-}
 
 Deno.test("seedSpreadRows: our final test accuracies, PyTorch's teachers and both students", () => {
   const rows = seedSpreadRows(spread);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { printedLines } from "./fixtures/printed.ts";
 import { historyChart } from "../lib/charts/history.ts";
 import { tableBundle } from "../lib/notebook/display.ts";
 import { showTrainingLog } from "../lib/notebook/lesson.ts";
@@ -19,14 +20,7 @@ const history = Array.from(
 );
 
 Deno.test("showTrainingLog prints the evaluated epochs only, as the log lines would", async () => {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (text: string) => lines.push(text);
-  try {
-    await showTrainingLog(history, "Teacher log");
-  } finally {
-    console.log = log;
-  }
+  const lines = await printedLines(() => showTrainingLog(history, "Teacher log"));
   assert.deepEqual(lines[0].split("\n").map((l) => l.replace(/ +/g, " ")), [
     "Teacher log",
     "epoch mean batch loss train accuracy test accuracy",
