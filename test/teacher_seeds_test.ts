@@ -71,3 +71,11 @@ Deno.test("showTeacherSeedSpread without recorded seeds says which scripts write
   const text = await printed(() => showTeacherSeedSpread(0.99, {}));
   assert.match(text, /No seed runs are recorded yet: `scripts\/teachers\/teacher_seeds\.ts`/);
 });
+
+Deno.test("with one seed of ours there is no spread, so no distance in standard deviations", async () => {
+  const text = await printed(() =>
+    showTeacherSeedSpread(0.99, { ours: { ...spread.ours!, runs: [ourRun(1, 0.98)] } })
+  );
+  assert.match(text, /teacher, ours \(seeds 1\) +98\.00 %/);
+  assert.doesNotMatch(text, /standard deviations/);
+});

@@ -3,38 +3,53 @@
  * other seeds in this library and in PyTorch on the lesson's code path, with PyTorch's two
  * students (bench/lesson_a_seeds.json), as one comparison whose sentences the numbers write.
  */
-import { describeDifference, differenceFrom, meanSd } from "../stats.ts";
-import { type ComparedRow, compareWithBaseline, showComparison } from "./comparison.ts";
+import { describeDifference, differenceFrom, meanSd, type SeededRuns } from "../stats.ts";
+import { type ComparedRow, showComparison } from "./comparison.ts";
 import { percent, showMarkdown } from "./display.ts";
 import { readSeedSpread, type SeedSpread } from "./seed_spread.ts";
 
-const runsOf = (accuracies: number[]) => ({
-  runs: accuracies.map((finalTestAccuracy) => ({ finalTestAccuracy })),
-  accuracy: meanSd(accuracies),
+type Seeded = SeededRuns<{ readonly finalTestAccuracy: number }>;
+type SpreadRow = { name: string; result: Seeded };
+
+const row = (name: string, accuracies: number[]): SpreadRow => ({
+  name,
+  result: {
+    runs: accuracies.map((finalTestAccuracy) => ({ finalTestAccuracy })),
+    accuracy: meanSd(accuracies),
+  },
 });
+
+/** The file's rows by role; a side the file lacks is absent. */
+function spreadRows(spread: SeedSpread) {
+  const { ours, pytorch } = spread;
+  const seeds = (runs: { seed: number }[]) => runs.map((r) => r.seed).join(", ");
+  const p = pytorch?.runs.length ? pytorch.runs : undefined;
+  return {
+    ours: ours?.runs.length
+      ? row(`teacher, ours (seeds ${seeds(ours.runs)})`, ours.runs.map((r) => r.test.at(-1)!))
+      : undefined,
+    torch: p && {
+      teacher: row(`teacher, PyTorch (seeds ${seeds(p)})`, p.map((r) => r.teacher)),
+      withTeacher: row("student with teacher, PyTorch", p.map((r) => r.studentWithTeacher)),
+      alone: row("student alone, PyTorch", p.map((r) => r.studentAlone)),
+    },
+  };
+}
+
+/** The rows in table order. */
+const inOrder = ({ ours, torch }: ReturnType<typeof spreadRows>): SpreadRow[] => [
+  ...(ours ? [ours] : []),
+  ...(torch ? [torch.teacher, torch.withTeacher, torch.alone] : []),
+];
 
 /** The rows the file holds: our teachers, PyTorch's teachers and its two students. */
 export function seedSpreadRows(spread: SeedSpread): ComparedRow[] {
-  const rows: ComparedRow[] = [];
-  const { ours, pytorch } = spread;
-  if (ours?.runs.length) {
-    const seeds = ours.runs.map((r) => r.seed).join(", ");
-    rows.push({
-      name: `teacher, ours (seeds ${seeds})`,
-      result: runsOf(ours.runs.map((r) => r.test.at(-1)!)),
-    });
-  }
-  if (pytorch?.runs.length) {
-    const seeds = pytorch.runs.map((r) => r.seed).join(", ");
-    const p = pytorch.runs;
-    rows.push(
-      { name: `teacher, PyTorch (seeds ${seeds})`, result: runsOf(p.map((r) => r.teacher)) },
-      { name: "student with teacher, PyTorch", result: runsOf(p.map((r) => r.studentWithTeacher)) },
-      { name: "student alone, PyTorch", result: runsOf(p.map((r) => r.studentAlone)) },
-    );
-  }
-  return rows;
+  return inOrder(spreadRows(spread));
 }
+
+/** "a: +0.10 pp vs b; two standard errors are …": `a` against `b`, as the comparisons word it. */
+const versus = (a: SpreadRow, b: SpreadRow) =>
+  describeDifference(a.name, b.name, differenceFrom(a.result.accuracy, b.result.accuracy));
 
 /**
  * Shows this run's teacher accuracy beside the recorded seeds (chart and table), then says how
@@ -45,7 +60,8 @@ export async function showTeacherSeedSpread(
   thisRun: number,
   spread?: SeedSpread,
 ): Promise<void> {
-  const rows = seedSpreadRows(spread ?? await readSeedSpread());
+  const byRole = spreadRows(spread ?? await readSeedSpread());
+  const rows = inOrder(byRole);
   if (rows.length === 0) {
     await showMarkdown(
       "No seed runs are recorded yet: `scripts/teachers/teacher_seeds.ts` and " +
@@ -53,16 +69,13 @@ export async function showTeacherSeedSpread(
     );
     return;
   }
-  const here = "teacher, this notebook";
-  const find = (prefix: string) => rows.find((r) => r.name.startsWith(prefix));
-  const ours = find("teacher, ours");
-  const torch = find("teacher, PyTorch");
-  await showComparison([{ name: here, result: thisRun }, ...rows], {
+  await showComparison([{ name: "teacher, this notebook", result: thisRun }, ...rows], {
     title: "Notebook 01's recipe over seeds",
     domain: [0.95, 1],
   });
+  const { ours, torch } = byRole;
   const sentences: string[] = [];
-  if (ours && typeof ours.result !== "number") {
+  if (ours && ours.result.accuracy.n > 1) {
     const { mean, sd, n } = ours.result.accuracy;
     const z = (thisRun - mean) / sd;
     sentences.push(
@@ -73,16 +86,7 @@ export async function showTeacherSeedSpread(
         }.`,
     );
   }
-  if (ours && torch && typeof ours.result !== "number" && typeof torch.result !== "number") {
-    const d = differenceFrom(ours.result.accuracy, torch.result.accuracy);
-    sentences.push(describeDifference(ours.name, torch.name, d));
-  }
-  if (torch) {
-    const [m] = compareWithBaseline(rows, {
-      baseline: "student alone, PyTorch",
-      notCompared: rows.map((r) => r.name).filter((n) => !n.startsWith("student with")),
-    });
-    sentences.push(m.sentence);
-  }
+  if (ours && torch) sentences.push(versus(ours, torch.teacher));
+  if (torch) sentences.push(versus(torch.withTeacher, torch.alone));
   await showMarkdown(sentences.map((s) => `- ${s}`).join("\n"));
 }
