@@ -5,6 +5,11 @@
  * backend composes it from tfjs's moments and batchNorm. The gradient of the
  * fused kernel is registered here, once, because it is part of the op's
  * contract, not of an engine.
+ *
+ * With `relu`, an engine that registers `KdBatchNormReluTrain` / `KdBatchNormReluGrad`
+ * (the native layer) applies ReLU as it stores y, and zeroes dy where y ≤ 0 as it reads it: one
+ * pass each way less than a ReLU after the batch norm, the same numbers (max(y, 0) is exact, and
+ * ReLU's gradient is dy where y > 0, dy · 0 elsewhere). Elsewhere tfjs's ReLU follows.
  */
 import * as tf from "@tensorflow/tfjs";
 
@@ -12,6 +17,11 @@ import * as tf from "@tensorflow/tfjs";
 export const BATCH_NORM_TRAIN = "KdBatchNormTrain";
 /** Inputs `{dy, x, mean, variance, gamma}`; outputs `[dx, dgamma, dbeta]`. */
 export const BATCH_NORM_GRAD = "KdBatchNormGrad";
+
+/** Inputs `{x, gamma, beta}`; outputs `[y, mean, variance]`, y = ReLU of the batch norm. */
+export const BATCH_NORM_RELU_TRAIN = "KdBatchNormReluTrain";
+/** Inputs `{dy, x, y, mean, variance, gamma}`, y as `KdBatchNormReluTrain` returned it. */
+export const BATCH_NORM_RELU_GRAD = "KdBatchNormReluGrad";
 
 export interface BatchNormAttrs {
   epsilon: number;
@@ -36,15 +46,52 @@ tf.registerGradient({
   },
 });
 
-/** y, and the batch's mean and biased variance per channel (the last axis). */
+tf.registerGradient({
+  kernelName: BATCH_NORM_RELU_TRAIN,
+  inputsToSave: ["x", "gamma"],
+  outputsToSave: [true, true, true],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, gamma, y, mean, variance] = saved;
+    const dyOfY = Array.isArray(dy) ? dy[0] : dy;
+    const [dx, dgamma, dbeta] = tf.engine().runKernel(
+      BATCH_NORM_RELU_GRAD,
+      { dy: dyOfY, x, y, mean, variance, gamma },
+      attrs,
+    ) as tf.Tensor[];
+    return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
+  },
+});
+
+export interface BatchNormTrainOptions {
+  /** Apply ReLU to y (default false): one fused kernel where the engine has it. */
+  relu?: boolean;
+}
+
+/** y (or its ReLU), and the batch's mean and biased variance per channel (the last axis). */
 export function batchNormTrain(
   x: tf.Tensor,
   gamma: tf.Tensor1D,
   beta: tf.Tensor1D,
   epsilon: number,
+  options: BatchNormTrainOptions = {},
 ): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
-  if (x.dtype === "float32" && tf.getKernel(BATCH_NORM_TRAIN, tf.getBackend()) !== undefined) {
-    const attrs: BatchNormAttrs = { epsilon };
+  const attrs: BatchNormAttrs = { epsilon };
+  const hasKernel = (name: string) =>
+    x.dtype === "float32" && tf.getKernel(name, tf.getBackend()) !== undefined;
+  if (options.relu === true) {
+    if (hasKernel(BATCH_NORM_RELU_TRAIN)) {
+      return tf.engine().runKernel(
+        BATCH_NORM_RELU_TRAIN,
+        { x, gamma, beta },
+        attrs as unknown as tf.NamedAttrMap,
+      ) as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
+    }
+    return tf.tidy(() => {
+      const [y, mean, variance] = batchNormTrain(x, gamma, beta, epsilon);
+      return [tf.relu(y), mean, variance];
+    }) as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
+  }
+  if (hasKernel(BATCH_NORM_TRAIN)) {
     return tf.engine().runKernel(
       BATCH_NORM_TRAIN,
       { x, gamma, beta },

@@ -452,6 +452,51 @@ Deno.test({
 
 Deno.test({
   name:
+    "native batch norm with ReLU equals batch norm then ReLU bit for bit: outputs and gradients",
+  ignore,
+  fn() {
+    // Fused where oneDNN's batch norm runs (16 and 32 channels); composed where it does not
+    // (13 channels, no vector width fits) or the tensor is small (2·7·7·16 values).
+    const shapes = [[20, 28, 28, 16], [16, 15, 13, 32], [3, 29, 23, 13], [2, 7, 7, 16]];
+    const cases = shapes.map((shape, i) => ({
+      x: random(shape, 50 + i),
+      w: random(shape, 60 + i),
+      gamma: random([shape[shape.length - 1]], 70 + i) as tf.Tensor1D,
+      beta: random([shape[shape.length - 1]], 80 + i) as tf.Tensor1D,
+    }));
+    const run = (relu: "fused" | "after") =>
+      tf.tidy(() =>
+        cases.flatMap(({ x, w, gamma, beta }) => {
+          const normalise = (xv: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+            const [g1, b1] = [g as tf.Tensor1D, b as tf.Tensor1D];
+            if (relu === "fused") return batchNormTrain(xv, g1, b1, 1e-5, { relu: true });
+            const [y, mean, variance] = batchNormTrain(xv, g1, b1, 1e-5);
+            return [tf.relu(y), mean, variance];
+          };
+          const loss = (xv: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+            tf.sum(tf.mul(normalise(xv, g, b)[0], w));
+          return [...normalise(x, gamma, beta), ...tf.grads(loss)([x, gamma, beta])];
+        })
+      ).map((t) => {
+        const v = t.dataSync() as Float32Array;
+        t.dispose();
+        return v;
+      });
+    const before = traceSnapshot();
+    const fused = run("fused");
+    const paths = traceSince(before);
+    const after = run("after");
+    // Each case runs the forward twice (once more inside tf.grads) and the gradient once.
+    assert.deepEqual(paths.KdBatchNormReluTrain, { native: 4, composed: 4 });
+    assert.deepEqual(paths.KdBatchNormReluGrad, { native: 2, composed: 2 });
+    assert.ok(fused[0].some((v) => v === 0) && fused[0].some((v) => v > 0), "ReLU cut some");
+    fused.forEach((v, i) => assert.deepEqual(bits(v), bits(after[i]), `output ${i}`));
+    tf.dispose(cases.flatMap((c) => Object.values(c)));
+  },
+});
+
+Deno.test({
+  name:
     "element-wise ops the native kernels leave to wasm: small tensors, a row minus a tensor, int32",
   ignore,
   fn() {

@@ -56,9 +56,13 @@ Deno.test({
       "batchNormTrain C=10",
       "batchNormInference C=10",
       "batchNormGrad C=10",
+      "batchNormTrain+relu C=10",
+      "batchNormGrad+relu C=10",
       "batchNormTrain C=16",
       "batchNormInference C=16",
       "batchNormGrad C=16",
+      "batchNormTrain+relu C=16",
+      "batchNormGrad+relu C=16",
     ]);
     // One implementation or more per kernel (batch norm's depends on the channel count).
     const kernels = new Set(verdict.impls.map((i) => i.split(":")[0]));

@@ -2,6 +2,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { batchIndices, type Dataset, toTensors } from "../data/dataset.ts";
 import type { OutputKind } from "../models/blocks.ts";
+import { applyTraining } from "../models/train_apply.ts";
 
 export type { OutputKind };
 
@@ -37,7 +38,7 @@ export function outputKinds(model: tf.LayersModel): OutputKind[] {
 
 /** Runs the model; `training` switches dropout and batch-norm statistics on. */
 export function forward(model: tf.LayersModel, x: tf.Tensor, training: boolean): Outputs {
-  const y = model.apply(x, { training });
+  const y = training ? applyTraining(model, x) : model.apply(x, { training });
   const list = Array.isArray(y) ? y : [y as tf.Tensor];
   const kinds = outputKinds(model);
   const out: Partial<Record<OutputKind, tf.Tensor>> = {};

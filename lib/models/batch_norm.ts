@@ -53,12 +53,25 @@ export class BatchNorm extends tf.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    return this.#normalise(x, kwargs.training === true, false);
+  }
+
+  /**
+   * This layer and a ReLU after it, as one op: what `applyTraining` (train_apply.ts) runs where a
+   * plain ReLU layer is the only reader of this layer's output. The same numbers as the two
+   * layers one after the other.
+   */
+  applyWithRelu(x: tf.Tensor, training: boolean): tf.Tensor {
+    return this.#normalise(x, training, true);
+  }
+
+  #normalise(x: tf.Tensor, training: boolean, relu: boolean): tf.Tensor {
     return tf.tidy(() => {
-      const x = Array.isArray(inputs) ? inputs[0] : inputs;
       const gamma = this.gamma!.read();
       const beta = this.beta!.read();
-      if (kwargs.training !== true) {
-        return tf.batchNorm(
+      if (!training) {
+        const y = tf.batchNorm(
           x,
           this.movingMean!.read(),
           this.movingVariance!.read(),
@@ -66,12 +79,14 @@ export class BatchNorm extends tf.layers.Layer {
           gamma,
           this.epsilon,
         );
+        return relu ? tf.relu(y) : y;
       }
       const [y, mean, variance] = batchNormTrain(
         x,
         gamma as tf.Tensor1D,
         beta as tf.Tensor1D,
         this.epsilon,
+        { relu },
       );
       // tfjs-layers' update: moving ← moving − (moving − batch)·(1 − momentum).
       const updates: [LayerVariable, tf.Tensor][] = [

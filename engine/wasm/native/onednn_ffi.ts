@@ -237,7 +237,12 @@ export const FormatTag = { any: 1, a: 2, ab: 3, nhwc: 20, hwio: 30 } as const;
 export const PropKind = { forwardTraining: 64, forwardInference: 96, backward: 128 } as const;
 
 /** `dnnl_normalization_flags_t`: given statistics; separate scale (gamma) and shift (beta) tensors. */
-export const NormalizationFlags = { useGlobalStats: 0x1, useScale: 0x8, useShift: 0x10 } as const;
+export const NormalizationFlags = {
+  useGlobalStats: 0x1,
+  fuseNormRelu: 0x4,
+  useScale: 0x8,
+  useShift: 0x10,
+} as const;
 
 export const AlgKind = {
   convolutionDirect: 1,

@@ -212,6 +212,24 @@ export function runSelfTest(kernels: OneDnnKernels): SelfTestReport {
         relativeError(dbeta, bwd.dbeta),
       ),
     });
+    // With ReLU fused: y's ReLU, and the gradients of dy zeroed where y ≤ 0.
+    const workspace = new Uint8Array(kernels.batchNormReluWorkspaceBytes(bn));
+    kernels.batchNormTrain(bn, bx, gamma, beta, { y: by, mean, variance }, workspace);
+    checks.push({
+      name: `batchNormTrain+relu C=${channels}`,
+      relativeError: relativeError(by, Array.from(fwd.y, (v) => Math.max(v, 0))),
+    });
+    kernels.batchNormGrad(bn, gy, bx, mean, variance, gamma, { dx: bdx, dgamma, dbeta }, workspace);
+    const masked = Float32Array.from(gy, (g, i) => by[i] > 0 ? g : 0);
+    const bwdRelu = batchNormGradReference(bn, masked, bx, mean, variance, gamma);
+    checks.push({
+      name: `batchNormGrad+relu C=${channels}`,
+      relativeError: Math.max(
+        relativeError(bdx, bwdRelu.dx),
+        relativeError(dgamma, bwdRelu.dgamma),
+        relativeError(dbeta, bwdRelu.dbeta),
+      ),
+    });
   }
 
   const ok = checks.every((c) => c.relativeError <= TOLERANCE);

@@ -26,6 +26,8 @@ import { CONV2D_BIAS, type Conv2DBiasAttrs } from "../../ops/conv2d_bias.ts";
 import { restoreFusedConv2d, routeFusedConv2d } from "./fused_conv2d_training.ts";
 import {
   BATCH_NORM_GRAD,
+  BATCH_NORM_RELU_GRAD,
+  BATCH_NORM_RELU_TRAIN,
   BATCH_NORM_TRAIN,
   type BatchNormAttrs,
 } from "../../ops/batch_norm_train.ts";
@@ -58,9 +60,15 @@ type WrappedKernelName = typeof WRAPPED_KERNELS[number];
  * the project's own ops (engine/ops/) that have no wasm kernel: where the layer is
  * off, those ops compose themselves from stock kernels.
  */
-export const NATIVE_KERNELS = [...WRAPPED_KERNELS, RELU_GRAD, CONV2D_BIAS] as const;
+export const NATIVE_KERNELS = [
+  ...WRAPPED_KERNELS,
+  RELU_GRAD,
+  CONV2D_BIAS,
+  BATCH_NORM_RELU_TRAIN,
+  BATCH_NORM_RELU_GRAD,
+] as const;
 /** The kernels of the project's own ops, registered only while the native layer is on. */
-const OWN_KERNELS = [RELU_GRAD, CONV2D_BIAS] as const;
+const OWN_KERNELS = [RELU_GRAD, CONV2D_BIAS, BATCH_NORM_RELU_TRAIN, BATCH_NORM_RELU_GRAD] as const;
 export type NativeKernelName = typeof NATIVE_KERNELS[number];
 
 /**
@@ -386,6 +394,97 @@ const batchNormGrad: Run = (kernels, backend, inputs, attrs) => {
   return infos;
 };
 
+/**
+ * Where each batch norm with ReLU found y > 0, by its output's data, for its gradient. Weak, so a
+ * workspace goes with its output.
+ */
+const reluWorkspaces = new WeakMap<object, Uint8Array>();
+
+/** The kernel registered now under `name` on wasm (a native wrapper or wasm's own). */
+function registered(name: string): tf.KernelFunc {
+  const kernel = tf.getKernel(name, BACKEND);
+  if (kernel === undefined) throw new Error(`the wasm backend has no ${name} kernel`);
+  return kernel.kernelFunc;
+}
+
+/**
+ * KdBatchNormReluTrain: one oneDNN batch norm that stores max(y, 0) and a workspace of where
+ * y > 0; for a shape the native batch norm does not cover, batch norm then ReLU as registered.
+ */
+function batchNormReluTrainKernel(kernels: OneDnnKernels): tf.KernelFunc {
+  return (args) => {
+    const backend = asHeapBackend(args.backend);
+    if (backend === undefined) throw new Error(`${BATCH_NORM_RELU_TRAIN} runs on wasm only`);
+    const { x, gamma, beta } = args.inputs as Record<string, tf.TensorInfo>;
+    const { epsilon } = args.attrs as unknown as BatchNormAttrs;
+    const shape = nativeBatchNorm(kernels, x, [gamma, beta], epsilon);
+    if (shape === undefined || shape === SMALL) {
+      trace(BATCH_NORM_RELU_TRAIN, "composed");
+      const [y, mean, variance] = registered(BATCH_NORM_TRAIN)(args) as tf.TensorInfo[];
+      const out = registered("Relu")({ inputs: { x: y }, backend: args.backend, attrs: {} });
+      backend.disposeData(y.dataId);
+      return [out as tf.TensorInfo, mean, variance];
+    }
+    trace(BATCH_NORM_RELU_TRAIN, "native");
+    const workspace = new Uint8Array(kernels.batchNormReluWorkspaceBytes(shape));
+    const [infos, [y, mean, variance]] = outputs(backend, [x.shape, gamma.shape, gamma.shape]);
+    kernels.batchNormTrain(
+      shape,
+      f32(backend, x),
+      f32(backend, gamma),
+      f32(backend, beta),
+      { y, mean, variance },
+      workspace,
+    );
+    reluWorkspaces.set(infos[0].dataId, workspace);
+    return infos;
+  };
+}
+
+/**
+ * KdBatchNormReluGrad: batch norm's gradients with dy zeroed where y ≤ 0, in one oneDNN pass from
+ * the forward pass's workspace; without one (the forward pass was composed), ReLU's gradient then
+ * batch norm's as registered.
+ */
+function batchNormReluGradKernel(kernels: OneDnnKernels): tf.KernelFunc {
+  return (args) => {
+    const backend = asHeapBackend(args.backend);
+    if (backend === undefined) throw new Error(`${BATCH_NORM_RELU_GRAD} runs on wasm only`);
+    const { dy, x, y, mean, variance, gamma } = args.inputs as Record<string, tf.TensorInfo>;
+    const { epsilon } = args.attrs as unknown as BatchNormAttrs;
+    const workspace = reluWorkspaces.get(y.dataId);
+    const shape = nativeBatchNorm(kernels, x, [dy, mean, variance, gamma], epsilon);
+    if (workspace === undefined || shape === undefined || shape === SMALL) {
+      trace(BATCH_NORM_RELU_GRAD, "composed");
+      const dyOfBatchNorm = output(
+        backend,
+        [...dy.shape],
+        (out) => kernels.reluGrad(f32(backend, dy), f32(backend, y), out),
+      );
+      const grads = registered(BATCH_NORM_GRAD)({
+        inputs: { dy: dyOfBatchNorm, x, mean, variance, gamma },
+        backend: args.backend,
+        attrs: args.attrs,
+      });
+      backend.disposeData(dyOfBatchNorm.dataId);
+      return grads;
+    }
+    trace(BATCH_NORM_RELU_GRAD, "native");
+    const [infos, [dx, dgamma, dbeta]] = outputs(backend, [x.shape, gamma.shape, gamma.shape]);
+    kernels.batchNormGrad(
+      shape,
+      f32(backend, dy),
+      f32(backend, x),
+      f32(backend, mean),
+      f32(backend, variance),
+      f32(backend, gamma),
+      { dx, dgamma, dbeta },
+      workspace,
+    );
+    return infos;
+  };
+}
+
 /** tf.batchNorm with given statistics (inference), each of them a [C] along the last axis. */
 const fusedBatchNorm: Run = (kernels, backend, inputs, attrs) => {
   const { x, mean, variance, scale, offset } = inputs as Record<string, tf.TensorInfo | undefined>;
@@ -483,6 +582,16 @@ export function installNativeKernels(kernels: OneDnnKernels): void {
     kernelName: CONV2D_BIAS,
     backendName: BACKEND,
     kernelFunc: conv2dBiasKernel(kernels),
+  });
+  tf.registerKernel({
+    kernelName: BATCH_NORM_RELU_TRAIN,
+    backendName: BACKEND,
+    kernelFunc: batchNormReluTrainKernel(kernels),
+  });
+  tf.registerKernel({
+    kernelName: BATCH_NORM_RELU_GRAD,
+    backendName: BACKEND,
+    kernelFunc: batchNormReluGradKernel(kernels),
   });
   for (const name of WRAPPED_KERNELS) {
     const wasm = tf.getKernel(name, BACKEND);

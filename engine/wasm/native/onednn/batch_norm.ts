@@ -1,8 +1,8 @@
 /** Batch normalisation on oneDNN, channels last: training, its gradients, and inference. */
 import { Arg, check, FormatTag, NormalizationFlags, PropKind, SIZEOF } from "../onednn_ffi.ts";
-import type { Builder } from "./builder.ts";
+import type { Builder, Handle } from "./builder.ts";
 import type { Entry, PrimitiveCache } from "./cache.ts";
-import { expectLength, expectPositive } from "./checks.ts";
+import { expectBytes, expectLength, expectPositive } from "./checks.ts";
 
 /**
  * Batch normalisation's operands: x, y, dy and dx hold `batch · spatial ·
@@ -20,11 +20,21 @@ export interface BatchNormShape {
 /** Separate γ (scale) and β (shift) tensors, as tfjs holds them. */
 const BATCH_NORM_FLAGS = NormalizationFlags.useScale | NormalizationFlags.useShift;
 
+/**
+ * Training with a ReLU after the batch norm: the forward pass stores max(y, 0) and records in a
+ * workspace where y > 0; the backward pass zeroes dy elsewhere as it reads it.
+ */
+export type BatchNormMode = "plain" | "relu";
+
+function trainingFlags(mode: BatchNormMode): number {
+  return mode === "relu" ? BATCH_NORM_FLAGS | NormalizationFlags.fuseNormRelu : BATCH_NORM_FLAGS;
+}
+
 /** The batch-norm views that hold one value per channel; the others hold the whole tensor. */
 const BATCH_NORM_PER_CHANNEL = new Set(["gamma", "beta", "mean", "variance", "dgamma", "dbeta"]);
 
-function batchNormKey(p: BatchNormShape): string {
-  return `${p.batch}x${p.spatial}x${p.channels} eps${p.epsilon}`;
+function batchNormKey(p: BatchNormShape, mode: BatchNormMode = "plain"): string {
+  return `${p.batch}x${p.spatial}x${p.channels} eps${p.epsilon}${mode === "relu" ? " +relu" : ""}`;
 }
 
 /**
@@ -32,6 +42,9 @@ function batchNormKey(p: BatchNormShape): string {
  * per channel, and y = γ·(x − mean)/√(variance + ε) + β. oneDNN sums in
  * float32 over blocks spread across the threads, so the statistics agree with
  * the wasm kernel's float64 sums to float32 rounding, not bit for bit.
+ *
+ * With `reluWorkspace` (`batchNormReluWorkspaceBytes(p)` bytes) y is max(y, 0), and the
+ * workspace records where y > 0 for `batchNormGrad`: the same numbers as a ReLU after it.
  */
 export function batchNormTrain(
   cache: PrimitiveCache,
@@ -40,9 +53,23 @@ export function batchNormTrain(
   gamma: Float32Array,
   beta: Float32Array,
   out: { y: Float32Array; mean: Float32Array; variance: Float32Array },
+  reluWorkspace?: Uint8Array,
 ): void {
   checkBatchNorm(p, { x, gamma, beta, ...out });
-  cache.run(batchNormTrainEntry(cache, p), [x, gamma, beta, out.y, out.mean, out.variance]);
+  const views = [x, gamma, beta, out.y, out.mean, out.variance];
+  if (reluWorkspace === undefined) {
+    cache.run(batchNormTrainEntry(cache, p, "plain"), views);
+    return;
+  }
+  const entry = batchNormTrainEntry(cache, p, "relu");
+  expectBytes("workspace", reluWorkspace, entry.info.workspaceBytes!);
+  cache.run(entry, [...views, reluWorkspace]);
+}
+
+/** The bytes of the workspace a batch norm with ReLU fills for its gradient on this shape. */
+export function batchNormReluWorkspaceBytes(cache: PrimitiveCache, p: BatchNormShape): number {
+  checkBatchNorm(p, {});
+  return batchNormTrainEntry(cache, p, "relu").info.workspaceBytes!;
 }
 
 /**
@@ -53,29 +80,33 @@ export function batchNormTrain(
  */
 export function batchNormVectorised(cache: PrimitiveCache, p: BatchNormShape): boolean {
   checkBatchNorm(p, {});
-  return [batchNormTrainEntry(cache, p), batchNormGradEntry(cache, p)]
+  return [batchNormTrainEntry(cache, p, "plain"), batchNormGradEntry(cache, p, "plain")]
     .every((e) => e.info.impl.includes("jit"));
 }
 
-function batchNormTrainEntry(cache: PrimitiveCache, p: BatchNormShape): Entry {
-  return cache.entry("batchNormTrain", batchNormKey(p), (b) => {
+function batchNormTrainEntry(cache: PrimitiveCache, p: BatchNormShape, mode: BatchNormMode): Entry {
+  return cache.entry("batchNormTrain", batchNormKey(p, mode), (b) => {
     const { data, channel } = batchNormMds(b, p);
-    const desc = batchNormForwardDesc(b, p, data, "training");
+    const desc = batchNormForwardDesc(b, p, data, "training", mode);
     const pd = b.primitiveDesc("batch normalization forward", desc, b.attr(false), null);
-    b.execute(pd, [
+    const args: [number, Handle][] = [
       [Arg.src, b.userMemory(data)],
       [Arg.scale, b.userMemory(channel)],
       [Arg.shift, b.userMemory(channel)],
       [Arg.dst, b.userMemory(data)],
       [Arg.mean, b.userMemory(channel)],
       [Arg.variance, b.userMemory(channel)],
-    ]);
+    ];
+    if (mode === "relu") args.push([Arg.workspace, b.workspace(pd)]);
+    b.execute(pd, args);
   });
 }
 
 /**
  * batchNormTrain's gradients given dy and the statistics it returned: dx
- * (through the mean and variance too), dγ = Σ dy·x̂ and dβ = Σ dy per channel.
+ * (through the mean and variance too), dγ = Σ dy·x̂ and dβ = Σ dy per channel. With the
+ * `reluWorkspace` a batch norm with ReLU filled, dy is first zeroed where y was ≤ 0 (ReLU's
+ * gradient, read from the workspace).
  */
 export function batchNormGrad(
   cache: PrimitiveCache,
@@ -86,6 +117,7 @@ export function batchNormGrad(
   variance: Float32Array,
   gamma: Float32Array,
   out: { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array },
+  reluWorkspace?: Uint8Array,
 ): void {
   checkBatchNorm(p, {
     dy,
@@ -97,16 +129,20 @@ export function batchNormGrad(
     dgamma: out.dgamma,
     dbeta: out.dbeta,
   });
-  cache.run(
-    batchNormGradEntry(cache, p),
-    [dy, x, mean, variance, gamma, out.dbeta, out.dx, out.dgamma, out.dbeta],
-  );
+  const views = [dy, x, mean, variance, gamma, out.dbeta, out.dx, out.dgamma, out.dbeta];
+  if (reluWorkspace === undefined) {
+    cache.run(batchNormGradEntry(cache, p, "plain"), views);
+    return;
+  }
+  const entry = batchNormGradEntry(cache, p, "relu");
+  expectBytes("workspace", reluWorkspace, entry.info.workspaceBytes!);
+  cache.run(entry, [...views, reluWorkspace]);
 }
 
-function batchNormGradEntry(cache: PrimitiveCache, p: BatchNormShape): Entry {
-  return cache.entry("batchNormGrad", batchNormKey(p), (b) => {
+function batchNormGradEntry(cache: PrimitiveCache, p: BatchNormShape, mode: BatchNormMode): Entry {
+  return cache.entry("batchNormGrad", batchNormKey(p, mode), (b) => {
     const { data, channel } = batchNormMds(b, p);
-    const forward = batchNormForwardDesc(b, p, data, "training");
+    const forward = batchNormForwardDesc(b, p, data, "training", mode);
     const hint = b.primitiveDesc("batch normalization hint", forward, null, null);
     const desc = new Uint8Array(SIZEOF.batchNormDesc);
     check(
@@ -117,11 +153,11 @@ function batchNormGradEntry(cache: PrimitiveCache, p: BatchNormShape): Entry {
         data,
         data,
         p.epsilon,
-        BATCH_NORM_FLAGS,
+        trainingFlags(mode),
       ),
     );
     const pd = b.primitiveDesc("batch normalization backward", desc, b.attr(false), hint);
-    b.execute(pd, [
+    const args: [number, Handle][] = [
       [Arg.diffDst, b.userMemory(data)],
       [Arg.src, b.userMemory(data)],
       [Arg.mean, b.userMemory(channel)],
@@ -133,7 +169,9 @@ function batchNormGradEntry(cache: PrimitiveCache, p: BatchNormShape): Entry {
       [Arg.diffSrc, b.userMemory(data)],
       [Arg.diffScale, b.userMemory(channel)],
       [Arg.diffShift, b.userMemory(channel)],
-    ]);
+    ];
+    if (mode === "relu") args.push([Arg.workspace, b.workspace(pd)]);
+    b.execute(pd, args);
   });
 }
 
@@ -153,7 +191,7 @@ export function batchNormInference(
   checkBatchNorm(p, { x, y, ...stats });
   const entry = cache.entry("batchNormInference", batchNormKey(p), (b) => {
     const { data, channel } = batchNormMds(b, p);
-    const desc = batchNormForwardDesc(b, p, data, "inference");
+    const desc = batchNormForwardDesc(b, p, data, "inference", "plain");
     const pd = b.primitiveDesc("batch normalization inference", desc, b.attr(false), null);
     b.execute(pd, [
       [Arg.src, b.userMemory(data)],
@@ -193,6 +231,7 @@ function batchNormForwardDesc(
   p: BatchNormShape,
   data: Uint8Array,
   mode: "training" | "inference",
+  fused: BatchNormMode,
 ) {
   const desc = new Uint8Array(SIZEOF.batchNormDesc);
   const training = mode === "training";
@@ -203,7 +242,7 @@ function batchNormForwardDesc(
       training ? PropKind.forwardTraining : PropKind.forwardInference,
       data,
       p.epsilon,
-      training ? BATCH_NORM_FLAGS : BATCH_NORM_FLAGS | NormalizationFlags.useGlobalStats,
+      training ? trainingFlags(fused) : BATCH_NORM_FLAGS | NormalizationFlags.useGlobalStats,
     ),
   );
   return desc;

@@ -176,6 +176,14 @@ export class OneDnnKernels {
     batchNorm.batchNormTrain(this.#cache, ...args);
   }
 
+  /** See `batch_norm.batchNormReluWorkspaceBytes`. */
+  batchNormReluWorkspaceBytes(
+    ...args: AfterCache<typeof batchNorm.batchNormReluWorkspaceBytes>
+  ): number {
+    this.#alive();
+    return batchNorm.batchNormReluWorkspaceBytes(this.#cache, ...args);
+  }
+
   /** See `batch_norm.batchNormVectorised`. */
   batchNormVectorised(...args: AfterCache<typeof batchNorm.batchNormVectorised>): boolean {
     this.#alive();
