@@ -160,6 +160,34 @@ kernelsTest("oneDNN conv2dForward (with and without bias and ReLU) matches the r
 });
 
 kernelsTest(
+  "a forward convolution with at most 16 input channels skips brgconv, and gives its bits",
+  (k) => {
+    // The lessons' layers with few input channels (notebook 01's teacher, LightNN), batch 8.
+    const shapes: [string, Conv2DParams][] = [
+      ["1→16 5×5 28×28", conv(8, [28, 28], 1, 16, [5, 5], 1, "same")],
+      ["16→16 3×3 28×28", conv(8, [28, 28], 16, 16, [3, 3], 1, "same")],
+      ["16→32 3×3 14×14", conv(8, [14, 14], 16, 32, [3, 3], 1, "same")],
+      ["3→16 3×3 32×32", conv(8, [32, 32], 3, 16, [3, 3], 1, "same")],
+    ];
+    for (const [name, p] of shapes) {
+      const d = convData(p);
+      const [chosen, first] = [unwritten(d.yLen), unwritten(d.yLen)];
+      k.conv2dForward(p, d.x, d.filter, d.bias, chosen, { relu: true });
+      k.conv2dForward(p, d.x, d.filter, d.bias, first, { relu: true, firstImplementation: true });
+      const bits = (v: Float32Array) => new Uint32Array(v.slice().buffer);
+      assert.deepEqual(bits(chosen), bits(first), name);
+    }
+    const impls = k.describe().filter((e) => e.kernel === "conv2dForward");
+    const skipped = impls.filter((e) => !e.shape.endsWith(" first"));
+    assert.equal(skipped.length, shapes.length);
+    assert.ok(skipped.every((e) => !e.impl.startsWith("brgconv")), JSON.stringify(skipped));
+    const avx512 = impls.some((e) => e.impl.includes("avx512"));
+    // Where oneDNN's first choice is brgconv (AVX-512), the chosen kernel differs from it.
+    if (avx512) assert.ok(impls.some((e) => e.impl.startsWith("brgconv")), JSON.stringify(impls));
+  },
+);
+
+kernelsTest(
   "oneDNN conv2dBackwardData matches the reference (input positions no window reads get 0)",
   (k) => {
     for (const [name, p] of CONVS) {

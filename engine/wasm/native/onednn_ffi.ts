@@ -174,6 +174,16 @@ export const ONEDNN_SYMBOLS = {
     result: "i32",
   },
   dnnl_primitive_desc_destroy: { parameters: ["pointer"], result: "i32" },
+  // (iterator*, op_desc, attr, engine, hint_forward_pd)
+  dnnl_primitive_desc_iterator_create: {
+    parameters: ["buffer", "buffer", "pointer", "pointer", "pointer"],
+    result: "i32",
+  },
+  /** dnnl_iterator_ends (4) past the last implementation. */
+  dnnl_primitive_desc_iterator_next: { parameters: ["pointer"], result: "i32" },
+  /** A new primitive descriptor (the caller destroys it) for the current implementation. */
+  dnnl_primitive_desc_iterator_fetch: { parameters: ["pointer"], result: "pointer" },
+  dnnl_primitive_desc_iterator_destroy: { parameters: ["pointer"], result: "i32" },
   // (pd, query, index, result*)
   dnnl_primitive_desc_query: { parameters: ["pointer", "i32", "i32", "buffer"], result: "i32" },
   /** Returns `const dnnl_memory_desc_t *` owned by the primitive descriptor. */

@@ -146,6 +146,39 @@ export class Builder {
     );
   }
 
+  /**
+   * The first implementation oneDNN lists for `opDesc` whose name does not start with one of
+   * `avoid`, or its first one when every one does.
+   */
+  primitiveDescAvoiding(
+    what: string,
+    opDesc: Uint8Array,
+    attr: Handle | null,
+    avoid: readonly string[],
+  ): Handle {
+    const s = this.s;
+    const it = created(
+      `dnnl_primitive_desc_iterator_create (${what})`,
+      (out) => s.dnnl_primitive_desc_iterator_create(out, opDesc, attr, this.engine, null),
+    );
+    try {
+      let first: Handle | undefined;
+      do {
+        const pd = s.dnnl_primitive_desc_iterator_fetch(it);
+        if (pd === null) throw new Error(`dnnl_primitive_desc_iterator_fetch (${what}) gave NULL`);
+        if (!avoid.some((a) => this.implOf(pd).startsWith(a))) {
+          if (first !== undefined) s.dnnl_primitive_desc_destroy(first);
+          return this.owned.add(pd, (h) => s.dnnl_primitive_desc_destroy(h));
+        }
+        if (first === undefined) first = pd;
+        else s.dnnl_primitive_desc_destroy(pd);
+      } while (s.dnnl_primitive_desc_iterator_next(it) === 0);
+      return this.owned.add(first!, (h) => s.dnnl_primitive_desc_destroy(h));
+    } finally {
+      s.dnnl_primitive_desc_iterator_destroy(it);
+    }
+  }
+
   query(pd: Handle, what: number): Handle {
     const md = this.s.dnnl_primitive_desc_query_md(pd, what, 0);
     if (md === null) throw new Error(`dnnl_primitive_desc_query_md(${what}) returned NULL`);

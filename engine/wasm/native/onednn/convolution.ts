@@ -157,9 +157,19 @@ function forwardHint(b: Builder, p: Conv2DParams, mds: ConvMds): Handle {
 }
 
 /**
+ * Up to this many input channels, a forward convolution skips oneDNN's first choice on AVX-512,
+ * its brgemm kernel (`brgconv`), for its direct jit kernel: on the lessons' layers (1 to 16 input
+ * channels) that kernel took 0.24 against 0.74 ms (the notebook-01 teacher's first layer, batch
+ * 100) and 0.54 against 1.12 ms (LightNN's, batch 128), with the same sums in the same order (bit
+ * for bit, tested). With 64 or 128 input channels brgconv is faster, and rounds differently.
+ */
+export const JIT_FORWARD_MAX_IN_CHANNELS = 16;
+
+/**
  * y = x ⊛ filter (+ bias) (then ReLU when `options.relu`): x NHWC
  * [batch, inHeight, inWidth, inChannels], filter HWIO, bias [outChannels],
- * y NHWC [batch, outHeight, outWidth, outChannels].
+ * y NHWC [batch, outHeight, outWidth, outChannels]. `options.firstImplementation` takes oneDNN's
+ * first choice whatever the channel count (for tests).
  */
 export function conv2dForward(
   cache: PrimitiveCache,
@@ -168,17 +178,23 @@ export function conv2dForward(
   filter: Float32Array,
   bias: Float32Array | undefined,
   y: Float32Array,
-  options: { relu?: boolean } = {},
+  options: { relu?: boolean; firstImplementation?: boolean } = {},
 ): void {
   checkConvViews(p, { x, filter, y });
   if (bias) expectLength("bias", bias, p.outChannels);
   const relu = options.relu ?? false;
-  const shape = `${convShape(p)}${bias ? " +bias" : ""}${relu ? " +relu" : ""}`;
+  const avoidBrgconv = options.firstImplementation !== true &&
+    p.inChannels <= JIT_FORWARD_MAX_IN_CHANNELS;
+  const shape = `${convShape(p)}${bias ? " +bias" : ""}${relu ? " +relu" : ""}${
+    avoidBrgconv ? "" : " first"
+  }`;
   const entry = cache.entry("conv2dForward", shape, (b) => {
     const g = convGeometry(p);
     const mds = convMds(b, p, bias !== undefined);
     const desc = forwardDesc(b, p, mds, "dnnl_dilated_convolution_forward_desc_init");
-    const pd = b.primitiveDesc("convolution forward", desc, b.attr(relu), null);
+    const pd = avoidBrgconv
+      ? b.primitiveDescAvoiding("convolution forward", desc, b.attr(relu), ["brgconv"])
+      : b.primitiveDesc("convolution forward", desc, b.attr(relu), null);
     const xMem = b.userMemory(mds.src);
     const w = b.weights(b.md(g.weights, FormatTag.hwio), b.query(pd, Query.weightsMd), "in");
     const args: [number, Handle][] = [[Arg.src, xMem], [Arg.weights, w]];
