@@ -4,6 +4,7 @@
  * numbers printed in the notebooks are comparable to the sources'.
  */
 import * as tf from "@tensorflow/tfjs";
+import { withoutTape } from "../backend.ts";
 
 function checkTemperature(temperature: number): void {
   if (!(temperature > 0) || !Number.isFinite(temperature)) {
@@ -46,7 +47,9 @@ export function meanSquaredError(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
 /**
  * Hinton et al.'s distillation loss: T² · KL(softmax(t/T) ‖ softmax(s/T)),
  * summed over classes and averaged over the batch. The T² keeps its gradients
- * on the same scale as the hard-label loss's when T changes.
+ * on the same scale as the hard-label loss's when T changes. The teacher's side is the
+ * target: it is computed off the gradient tape (the same numbers, without the tape's
+ * copies), so no gradient reaches `teacherLogits`.
  */
 export function klDistillation(
   studentLogits: tf.Tensor2D,
@@ -56,9 +59,12 @@ export function klDistillation(
   checkTemperature(temperature);
   checkSameShape(studentLogits, teacherLogits, "klDistillation");
   return tf.tidy(() => {
-    const logP = tf.logSoftmax(tf.div(teacherLogits, temperature));
+    const [logP, p] = withoutTape(() => {
+      const logP = tf.logSoftmax(tf.div(teacherLogits, temperature));
+      return [logP, tf.exp(logP)];
+    });
     const logQ = tf.logSoftmax(tf.div(studentLogits, temperature));
-    const kl = tf.sum(tf.mul(tf.exp(logP), tf.sub(logP, logQ)), 1);
+    const kl = tf.sum(tf.mul(p, tf.sub(logP, logQ)), 1);
     return tf.mul(tf.mean(kl), temperature * temperature);
   });
 }
@@ -66,7 +72,8 @@ export function klDistillation(
 /**
  * Cross-entropy of the student's softened prediction against the teacher's
  * softened probabilities: −Σ softmax(t/T) · log softmax(s/T), averaged over the
- * batch (Keras' categorical cross-entropy with soft labels).
+ * batch (Keras' categorical cross-entropy with soft labels). As in `klDistillation`, the
+ * teacher's side is computed off the gradient tape.
  */
 export function softCrossEntropy(
   studentLogits: tf.Tensor2D,
@@ -76,7 +83,7 @@ export function softCrossEntropy(
   checkTemperature(temperature);
   checkSameShape(studentLogits, teacherLogits, "softCrossEntropy");
   return tf.tidy(() => {
-    const p = tf.softmax(tf.div(teacherLogits, temperature));
+    const p = withoutTape(() => tf.softmax(tf.div(teacherLogits, temperature)));
     const logQ = tf.logSoftmax(tf.div(studentLogits, temperature));
     return tf.neg(tf.mean(tf.sum(tf.mul(p, logQ), 1)));
   });
