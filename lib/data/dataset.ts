@@ -145,7 +145,12 @@ export function toTensors(ds: Dataset, indices?: ArrayLike<number>): Batch {
     const c = ds.shape[ds.shape.length - 1];
     const mul = n.std.map((s) => n.scale / s);
     const add = n.mean.map((m, i) => -m / n.std[i]);
-    for (let i = 0; i < values.length; i++) values[i] = part.x[i] * mul[i % c] + add[i % c];
+    // Channel by channel (stride c): the same arithmetic as value by value, without an index
+    // modulo per value.
+    for (let k = 0; k < c; k++) {
+      const [a, b] = [mul[k], add[k]];
+      for (let i = k; i < values.length; i += c) values[i] = part.x[i] * a + b;
+    }
   } else {
     values.set(part.x);
   }

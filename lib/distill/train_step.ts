@@ -6,6 +6,7 @@
  * fit's.
  */
 import * as tf from "@tensorflow/tfjs";
+import { withoutTape } from "../backend.ts";
 import { forward, type Outputs } from "./outputs.ts";
 import type { LossTerm } from "./terms.ts";
 
@@ -45,9 +46,14 @@ export function trainStep(
         const student = forward(model, batch.x, true);
         const losses = terms.map((term) => term.compute(student, teacherOutputs, batch.y));
         const loss = tf.addN(losses.map((l, i) => tf.mul(l, terms[i].weight))) as tf.Scalar;
-        const correct = tf.sum(tf.cast(tf.equal(tf.argMax(student.logits, 1), batch.y), "float32"));
-        // One tensor, so the step costs one read from the backend.
-        report = tf.keep(tf.stack([loss, ...losses, correct]) as tf.Tensor1D);
+        // One tensor, so the step costs one read from the backend. No gradient flows through
+        // it: off the tape, its kernels run without the tape's bookkeeping.
+        report = withoutTape(() => {
+          const correct = tf.sum(
+            tf.cast(tf.equal(tf.argMax(student.logits, 1), batch.y), "float32"),
+          );
+          return tf.keep(tf.stack([loss, ...losses, correct]) as tf.Tensor1D);
+        });
         return loss;
       },
       false,
