@@ -15,6 +15,7 @@ import {
   NATIVE_KERNELS,
   uninstallNativeKernels,
 } from "./native/tfjs_kernels.ts";
+import { installSharedTapeSaves } from "./tape_saves.ts";
 import { prepareWasmThreads, type WasmThreadsSession } from "./threads.ts";
 import { wasmThreadsRequested } from "./threads_request.ts";
 
@@ -32,6 +33,7 @@ function wasmStarted(): boolean {
  */
 async function startWasm(threads: number): Promise<string | undefined> {
   registerWasmTrainingKernels();
+  installSharedTapeSaves();
   if (threads > 1 && !wasmStarted()) {
     let session: WasmThreadsSession | undefined;
     try {
