@@ -8,7 +8,8 @@
  */
 export {
   type AdamScalars,
-  adamStep,
+  adamSteps,
+  type AdamTensors,
   BACKEND_NAMES,
   type BackendChoice,
   backendLabel,

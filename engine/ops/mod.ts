@@ -4,7 +4,7 @@
  * runs on whatever backend is active (tfjs's cpu when none was chosen), as a model built from
  * tfjs's own layers does.
  */
-export { type AdamScalars, adamStep, hasFusedAdamStep } from "./adam_step.ts";
+export { type AdamScalars, adamSteps, type AdamTensors, hasFusedAdamStep } from "./adam_step.ts";
 export { batchNormTrain } from "./batch_norm_train.ts";
 export { conv2dBias } from "./conv2d_bias.ts";
 export { withoutTape } from "./without_tape.ts";

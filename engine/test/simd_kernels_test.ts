@@ -102,10 +102,10 @@ Deno.test("Adam: the SIMD step equals the JS step bit for bit, scalar tail inclu
   adamUpdateInto(value, m, v, g, js, s);
   const before = pathCounts("KdAdamUpdate").simd;
   const [newValue, newM, newV] = run(ADAM_UPDATE, () => ({
-    value: tf.tensor1d(value),
-    m: tf.tensor1d(m),
-    v: tf.tensor1d(v),
-    gradient: tf.tensor1d(g),
+    value0: tf.tensor1d(value),
+    m0: tf.tensor1d(m),
+    v0: tf.tensor1d(v),
+    gradient0: tf.tensor1d(g),
   }), s);
   assert.equal(pathCounts("KdAdamUpdate").simd - before, 1);
   assert.deepEqual([newValue, newM, newV], [js.value, js.m, js.v]);
@@ -172,7 +172,7 @@ Deno.test("the SIMD paths free their heap scratch", async () => {
       tf.transpose(x, [3, 1, 2, 0]).dataSync();
       tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 2, 2, "valid").sum())(x).dataSync();
       const w = tf.ones([C]);
-      (tf.engine().runKernel(ADAM_UPDATE, { value: w, m: w, v: w, gradient: w }, {
+      (tf.engine().runKernel(ADAM_UPDATE, { value0: w, m0: w, v0: w, gradient0: w }, {
         beta1: 0.9,
         beta2: 0.999,
         learningRate: 0.1,

@@ -1,12 +1,12 @@
 /**
- * Adam whose step is one kernel call per variable where the engine has the
- * fused step (engine/ops/adam_step.ts) instead of about twelve, with bit-identical
- * results. State, saving, loading and serialisation are tfjs's AdamOptimizer's,
+ * Adam whose step is one kernel call for all the variables where the engine has
+ * the fused step (engine/ops/adam_step.ts) instead of about twelve per variable,
+ * with bit-identical results. State, saving, loading and serialisation are tfjs's AdamOptimizer's,
  * so checkpoints and `getWeights` are unchanged; on other backends, or for
  * non-float32 variables, the stock step runs.
  */
 import * as tf from "@tensorflow/tfjs";
-import { type AdamScalars, adamStep, hasFusedAdamStep } from "../backend.ts";
+import { type AdamScalars, adamSteps, type AdamTensors, hasFusedAdamStep } from "../backend.ts";
 import { type AdamMoment, adamState } from "./adam_state.ts";
 
 /** What `applyGradients` receives: gradients by variable name, as a map or a list. */
@@ -36,6 +36,7 @@ export class FusedAdam extends tf.AdamOptimizer {
       correction2: 1 - state.accBeta2.dataSync()[0],
     };
     tf.tidy(() => {
+      const steps: (AdamTensors & { value: tf.Variable; m: tf.Variable; v: tf.Variable })[] = [];
       names.forEach((name, i) => {
         const value = variables[name];
         // Moments are created lazily, named as the stock optimizer names them.
@@ -47,11 +48,12 @@ export class FusedAdam extends tf.AdamOptimizer {
         const m = moment(state.accumulatedFirstMoment, "m").variable;
         const v = moment(state.accumulatedSecondMoment, "v").variable;
         const gradient = gradientOf(name, i);
-        if (gradient === undefined || gradient === null) return;
-        const [newValue, newM, newV] = adamStep({ value, m, v, gradient }, scalars);
-        m.assign(newM);
-        v.assign(newV);
-        value.assign(newValue);
+        if (gradient !== undefined && gradient !== null) steps.push({ value, m, v, gradient });
+      });
+      adamSteps(steps, scalars).forEach(([newValue, newM, newV], i) => {
+        steps[i].m.assign(newM);
+        steps[i].v.assign(newV);
+        steps[i].value.assign(newValue);
       });
       state.accBeta1.assign(tf.mul(state.accBeta1, state.beta1));
       state.accBeta2.assign(tf.mul(state.accBeta2, state.beta2));
