@@ -22,6 +22,7 @@ export {
   findInstalledTfjsNode,
   hasFusedAdamStep,
   type InstalledTfjsNode,
+  movingAverages,
   parseBackendName,
   selectBackend,
   type SelectBackendOptions,

@@ -7,4 +7,5 @@
 export { type AdamScalars, adamSteps, type AdamTensors, hasFusedAdamStep } from "./adam_step.ts";
 export { batchNormTrain } from "./batch_norm_train.ts";
 export { conv2dBias } from "./conv2d_bias.ts";
+export { movingAverages } from "./moving_average.ts";
 export { withoutTape } from "./without_tape.ts";

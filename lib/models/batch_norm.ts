@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type Initializer } from "./init.ts";
 import { channelCount, type LayerVariable } from "./layer_shape.ts";
-import { batchNormTrain, withoutTape } from "../backend.ts";
+import { batchNormTrain, movingAverages, withoutTape } from "../backend.ts";
 
 export interface BatchNormArgs {
   /** Weight of the old moving statistics per step: PyTorch's momentum 0.1 is 0.9 here. */
@@ -88,18 +88,16 @@ export class BatchNorm extends tf.layers.Layer {
         this.epsilon,
         { relu },
       );
-      // tfjs-layers' update: moving ← moving − (moving − batch)·(1 − momentum).
-      const updates: [LayerVariable, tf.Tensor][] = [
-        [this.movingMean!, mean],
-        [this.movingVariance!, variance],
-      ];
-      // No gradient flows through the moving averages: off the tape, their six ops cost only
-      // their kernels, not a saved copy of each input.
+      // tfjs-layers' update: moving ← moving − (moving − batch)·(1 − momentum). No gradient
+      // flows through the moving averages: off the tape, they cost only their kernel, not a
+      // saved copy of each input.
       withoutTape(() => {
-        for (const [moving, batch] of updates) {
-          const old = moving.read();
-          moving.write(tf.sub(old, tf.mul(tf.sub(old, batch), 1 - this.momentum)));
-        }
+        const [movingMean, movingVariance] = movingAverages([
+          { moving: this.movingMean!.read(), batch: mean },
+          { moving: this.movingVariance!.read(), batch: variance },
+        ], this.momentum);
+        this.movingMean!.write(movingMean);
+        this.movingVariance!.write(movingVariance);
       });
       return y;
     });

@@ -15,6 +15,7 @@ import { createConv2dBackpropInputWasm } from "./conv2d_backprop_input.ts";
 import { createIdentityWasm } from "./identity.ts";
 import { createMaxPoolGradWasm } from "./max_pool_grad.ts";
 import { createMeanWasm } from "./mean.ts";
+import { registerMovingAverageWasm } from "./moving_average.ts";
 import { createSumWasm } from "./sum.ts";
 import { createTileWasm } from "./tile.ts";
 import { createTransposeWasm } from "./transpose.ts";
@@ -112,6 +113,7 @@ export function registerWasmTrainingKernels(): string[] {
   for (const { ours } of speed().values()) install(ours);
   registerAdamUpdateWasm();
   registerBatchNormWasm();
+  registerMovingAverageWasm();
   return [filterGradConfig.kernelName, inputGradConfig.kernelName];
 }
 
