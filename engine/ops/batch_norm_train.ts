@@ -78,25 +78,19 @@ export function batchNormTrain(
   const attrs: BatchNormAttrs = { epsilon };
   const hasKernel = (name: string) =>
     x.dtype === "float32" && tf.getKernel(name, tf.getBackend()) !== undefined;
+  const kernel = options.relu === true ? BATCH_NORM_RELU_TRAIN : BATCH_NORM_TRAIN;
+  if (hasKernel(kernel)) {
+    return tf.engine().runKernel(
+      kernel,
+      { x, gamma, beta },
+      attrs as unknown as tf.NamedAttrMap,
+    ) as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
+  }
   if (options.relu === true) {
-    if (hasKernel(BATCH_NORM_RELU_TRAIN)) {
-      return tf.engine().runKernel(
-        BATCH_NORM_RELU_TRAIN,
-        { x, gamma, beta },
-        attrs as unknown as tf.NamedAttrMap,
-      ) as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
-    }
     return tf.tidy(() => {
       const [y, mean, variance] = batchNormTrain(x, gamma, beta, epsilon);
       return [tf.relu(y), mean, variance];
     }) as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
-  }
-  if (hasKernel(BATCH_NORM_TRAIN)) {
-    return tf.engine().runKernel(
-      BATCH_NORM_TRAIN,
-      { x, gamma, beta },
-      attrs as unknown as tf.NamedAttrMap,
-    ) as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
   }
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   const { mean, variance } = tf.moments(x, axes);

@@ -365,6 +365,17 @@ const batchNormTrain: Run = (kernels, backend, inputs, attrs) => {
   const { epsilon } = attrs as unknown as BatchNormAttrs;
   const shape = nativeBatchNorm(kernels, x, [gamma, beta], epsilon);
   if (shape === undefined || shape === SMALL) return shape;
+  return runBatchNormTrain(kernels, backend, shape, { x, gamma, beta });
+};
+
+/** oneDNN's training batch norm into new y, mean and variance (with a ReLU workspace, y ≥ 0). */
+function runBatchNormTrain(
+  kernels: OneDnnKernels,
+  backend: WasmHeapBackend,
+  shape: BatchNormShape,
+  { x, gamma, beta }: Record<"x" | "gamma" | "beta", tf.TensorInfo>,
+  reluWorkspace?: Uint8Array,
+): tf.TensorInfo[] {
   const [infos, [y, mean, variance]] = outputs(backend, [x.shape, gamma.shape, gamma.shape]);
   kernels.batchNormTrain(
     shape,
@@ -372,15 +383,30 @@ const batchNormTrain: Run = (kernels, backend, inputs, attrs) => {
     f32(backend, gamma),
     f32(backend, beta),
     { y, mean, variance },
+    reluWorkspace,
   );
   return infos;
-};
+}
 
 const batchNormGrad: Run = (kernels, backend, inputs, attrs) => {
   const { dy, x, mean, variance, gamma } = inputs as Record<string, tf.TensorInfo>;
   const { epsilon } = attrs as unknown as BatchNormAttrs;
   const shape = nativeBatchNorm(kernels, x, [dy, mean, variance, gamma], epsilon);
   if (shape === undefined || shape === SMALL) return shape;
+  return runBatchNormGrad(kernels, backend, shape, { dy, x, mean, variance, gamma });
+};
+
+/** oneDNN's batch-norm gradients into new dx, dγ and dβ (with a ReLU workspace, dy masked by it). */
+function runBatchNormGrad(
+  kernels: OneDnnKernels,
+  backend: WasmHeapBackend,
+  shape: BatchNormShape,
+  { dy, x, mean, variance, gamma }: Record<
+    "dy" | "x" | "mean" | "variance" | "gamma",
+    tf.TensorInfo
+  >,
+  reluWorkspace?: Uint8Array,
+): tf.TensorInfo[] {
   const [infos, [dx, dgamma, dbeta]] = outputs(backend, [x.shape, gamma.shape, gamma.shape]);
   kernels.batchNormGrad(
     shape,
@@ -390,9 +416,10 @@ const batchNormGrad: Run = (kernels, backend, inputs, attrs) => {
     f32(backend, variance),
     f32(backend, gamma),
     { dx, dgamma, dbeta },
+    reluWorkspace,
   );
   return infos;
-};
+}
 
 /**
  * Where each batch norm with ReLU found y > 0, by its output's data, for its gradient. Weak, so a
@@ -427,15 +454,7 @@ function batchNormReluTrainKernel(kernels: OneDnnKernels): tf.KernelFunc {
     }
     trace(BATCH_NORM_RELU_TRAIN, "native");
     const workspace = new Uint8Array(kernels.batchNormReluWorkspaceBytes(shape));
-    const [infos, [y, mean, variance]] = outputs(backend, [x.shape, gamma.shape, gamma.shape]);
-    kernels.batchNormTrain(
-      shape,
-      f32(backend, x),
-      f32(backend, gamma),
-      f32(backend, beta),
-      { y, mean, variance },
-      workspace,
-    );
+    const infos = runBatchNormTrain(kernels, backend, shape, { x, gamma, beta }, workspace);
     reluWorkspaces.set(infos[0].dataId, workspace);
     return infos;
   };
@@ -470,18 +489,7 @@ function batchNormReluGradKernel(kernels: OneDnnKernels): tf.KernelFunc {
       return grads;
     }
     trace(BATCH_NORM_RELU_GRAD, "native");
-    const [infos, [dx, dgamma, dbeta]] = outputs(backend, [x.shape, gamma.shape, gamma.shape]);
-    kernels.batchNormGrad(
-      shape,
-      f32(backend, dy),
-      f32(backend, x),
-      f32(backend, mean),
-      f32(backend, variance),
-      f32(backend, gamma),
-      { dx, dgamma, dbeta },
-      workspace,
-    );
-    return infos;
+    return runBatchNormGrad(kernels, backend, shape, { dy, x, mean, variance, gamma }, workspace);
   };
 }
 

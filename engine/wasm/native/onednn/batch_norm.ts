@@ -57,11 +57,21 @@ export function batchNormTrain(
 ): void {
   checkBatchNorm(p, { x, gamma, beta, ...out });
   const views = [x, gamma, beta, out.y, out.mean, out.variance];
+  runWithWorkspace(cache, (mode) => batchNormTrainEntry(cache, p, mode), views, reluWorkspace);
+}
+
+/** The plain primitive without a ReLU workspace; with one, the ReLU primitive reading or filling it. */
+function runWithWorkspace(
+  cache: PrimitiveCache,
+  entryFor: (mode: BatchNormMode) => Entry,
+  views: Float32Array[],
+  reluWorkspace: Uint8Array | undefined,
+): void {
   if (reluWorkspace === undefined) {
-    cache.run(batchNormTrainEntry(cache, p, "plain"), views);
+    cache.run(entryFor("plain"), views);
     return;
   }
-  const entry = batchNormTrainEntry(cache, p, "relu");
+  const entry = entryFor("relu");
   expectBytes("workspace", reluWorkspace, entry.info.workspaceBytes!);
   cache.run(entry, [...views, reluWorkspace]);
 }
@@ -130,13 +140,7 @@ export function batchNormGrad(
     dbeta: out.dbeta,
   });
   const views = [dy, x, mean, variance, gamma, out.dbeta, out.dx, out.dgamma, out.dbeta];
-  if (reluWorkspace === undefined) {
-    cache.run(batchNormGradEntry(cache, p, "plain"), views);
-    return;
-  }
-  const entry = batchNormGradEntry(cache, p, "relu");
-  expectBytes("workspace", reluWorkspace, entry.info.workspaceBytes!);
-  cache.run(entry, [...views, reluWorkspace]);
+  runWithWorkspace(cache, (mode) => batchNormGradEntry(cache, p, mode), views, reluWorkspace);
 }
 
 function batchNormGradEntry(cache: PrimitiveCache, p: BatchNormShape, mode: BatchNormMode): Entry {
